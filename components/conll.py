@@ -1,0 +1,161 @@
+"""CoNLL reading and tag-scheme normalisation.
+
+Everything downstream speaks IOB2 (``B-X`` opens every entity), because that is
+what the served model returns. Input may be IOB1 (CoNLL-2003), IOB2 or BIOES;
+parsing is strict and every error names the file and line so that a user can
+fix a bad corpus without guessing.
+"""
+
+import dataclasses
+import re
+from typing import Iterable, Iterator, List, Optional, Sequence
+
+import tensorflow as tf
+
+SCHEMES = ('auto', 'iob1', 'iob2', 'bioes')
+DOCSTART = '-DOCSTART-'
+_TAG_RE = re.compile(r'^(?:O|([BIESLU])-(\S+))$')
+
+
+class ConllFormatError(ValueError):
+  """Malformed CoNLL input; the message names file, line and problem."""
+
+  def __init__(self, path: str, line: int, problem: str):
+    super().__init__(f'{path}:{line}: {problem}')
+    self.path = path
+    self.line = line
+    self.problem = problem
+
+
+@dataclasses.dataclass
+class Sentence:
+  tokens: List[str]
+  tags: List[str]
+  pos: Optional[List[str]] = None
+  chunk: Optional[List[str]] = None
+  line: int = 0  # 1-based line of the first token, for error messages
+
+
+def _check_tag(tag: str, path: str, line: int) -> None:
+  if not _TAG_RE.match(tag):
+    raise ConllFormatError(
+        path, line, f'invalid NER tag {tag!r} (expected O or PREFIX-TYPE with '
+        'PREFIX one of B, I, E, S)')
+
+
+def to_iob2(tags: Sequence[str], scheme: str = 'auto') -> List[str]:
+  """Converts one sentence's tags from IOB1, IOB2 or BIOES to IOB2.
+
+  IOB1 and IOB2 need the same rewrite (an ``I-X`` that does not continue an X
+  entity opens one), so 'auto' only has to tell BIOES apart, which it does by
+  its ``E-``/``S-`` (or BILOU ``L-``/``U-``) prefixes.
+  """
+  if scheme not in SCHEMES:
+    raise ValueError(f'unknown tag scheme {scheme!r}; choose from {SCHEMES}')
+  out = []
+  prev_type = None  # type of the entity the previous token belongs to
+  for tag in tags:
+    if tag == 'O':
+      out.append('O')
+      prev_type = None
+      continue
+    prefix, etype = tag[0], tag[2:]
+    if prefix in 'SU' or prefix == 'B':
+      out.append('B-' + etype)
+    elif prefix in 'IEL':
+      out.append(('I-' if prev_type == etype else 'B-') + etype)
+    else:
+      raise ValueError(f'invalid tag {tag!r}')
+    prev_type = etype
+  return out
+
+
+def parse_lines(lines: Iterable[str], path: str = '<input>',
+                scheme: str = 'auto') -> Iterator[Sentence]:
+  """Yields sentences from CoNLL lines (token first, NER tag last).
+
+  Accepts 2 to 4+ columns separated by spaces or tabs. With 3 columns the
+  middle one is POS; with 4 or more, the 2nd and 3rd are POS and chunk. All
+  non-blank lines of a file must have the same number of columns.
+  """
+  ncols = None
+  tokens, tags, pos, chunk = [], [], [], []
+  start = 0
+
+  def flush():
+    sentence = Sentence(
+        tokens=list(tokens), tags=to_iob2(tags, scheme),
+        pos=list(pos) if ncols and ncols >= 3 else None,
+        chunk=list(chunk) if ncols and ncols >= 4 else None, line=start)
+    tokens.clear(), tags.clear(), pos.clear(), chunk.clear()
+    return sentence
+
+  lineno = 0
+  for lineno, raw in enumerate(lines, start=1):
+    line = raw.rstrip('\r\n')
+    if not line.strip():
+      if tokens:
+        yield flush()
+      continue
+    cols = line.split()
+    if cols[0] == DOCSTART:
+      if tokens:
+        yield flush()
+      continue
+    if len(cols) < 2:
+      raise ConllFormatError(
+          path, lineno,
+          f'expected at least 2 columns (token ... tag), found {len(cols)}: '
+          f'{line!r}')
+    if ncols is None:
+      ncols = len(cols)
+    elif len(cols) != ncols:
+      raise ConllFormatError(
+          path, lineno, f'expected {ncols} columns like the lines before, found '
+          f'{len(cols)}: {line!r}')
+    _check_tag(cols[-1], path, lineno)
+    if scheme in ('iob1', 'iob2') and cols[-1][0] in 'ESLU':
+      raise ConllFormatError(
+          path, lineno, f'tag {cols[-1]!r} is not valid in scheme {scheme}')
+    if not tokens:
+      start = lineno
+    tokens.append(cols[0])
+    tags.append(cols[-1])
+    if ncols >= 3:
+      pos.append(cols[1])
+    if ncols >= 4:
+      chunk.append(cols[2])
+  if tokens:
+    yield flush()
+
+
+def read_file(path: str, encoding: str = 'utf-8',
+              scheme: str = 'auto') -> Iterator[Sentence]:
+  """Parses a CoNLL file on any filesystem tf.io.gfile knows (local, gs://)."""
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    data = f.read()
+  try:
+    text = data.decode(encoding)
+  except UnicodeDecodeError as e:
+    line = data[:e.start].count(b'\n') + 1
+    raise ConllFormatError(
+        path, line, f'cannot decode as {encoding} (byte {data[e.start]:#x}); '
+        'pass the right encoding, e.g. latin-1') from None
+  yield from parse_lines(text.splitlines(), path=path, scheme=scheme)
+
+
+def format_sentences(sentences: Iterable[Sentence]) -> str:
+  """Writes sentences back as CoNLL text (inverse of parse_lines)."""
+  blocks = []
+  for s in sentences:
+    rows = []
+    for i, (tok, tag) in enumerate(zip(s.tokens, s.tags)):
+      cols = [tok]
+      if s.pos is not None:
+        cols.append(s.pos[i])
+      if s.chunk is not None:
+        cols.append(s.chunk[i])
+      cols.append(tag)
+      rows.append(' '.join(cols))
+    blocks.append('\n'.join(rows))
+  return '\n\n'.join(blocks) + '\n'

@@ -1,0 +1,128 @@
+"""EmbeddingGen: builds the vocabulary and the embedding matrix with gensim.
+
+It reads the training split of the ExampleGen output (streamed, never all in
+memory), optionally trains Word2Vec on it plus unlabelled text or loads
+pre-trained vectors, and writes an ``ner.EmbeddingMatrix`` artifact with
+``vocab.txt``, ``embeddings.npy`` and ``stats.json``.
+"""
+
+import dataclasses
+import json
+import logging
+import time
+from typing import Any, Dict, List
+
+from tfx import types
+from tfx.dsl.components.base import base_component, base_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.types import artifact_utils, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+
+from components import artifacts, embeddings, features
+from pipeline.config import EmbeddingConfig, from_dict
+
+
+class EmbeddingGenSpec(types.ComponentSpec):
+  PARAMETERS = {
+      'config': ExecutionParameter(type=str),
+      'train_split': ExecutionParameter(type=str),
+      'eval_split': ExecutionParameter(type=str),
+  }
+  INPUTS = {'examples': ChannelParameter(type=standard_artifacts.Examples)}
+  OUTPUTS = {
+      artifacts.EMBEDDING_KEY: ChannelParameter(
+          type=artifacts.EmbeddingMatrix)}
+
+
+def build(config: EmbeddingConfig, train_uri: str,
+          eval_uri: str, output_uri: str) -> Dict[str, Any]:
+  """Builds and writes the artifact files; returns the statistics."""
+  start = time.time()
+  train_counts = embeddings.count_tokens(features.SplitTokens(train_uri))
+  eval_counts = embeddings.count_tokens(features.SplitTokens(eval_uri))
+  logging.info('EmbeddingGen: %d training tokens, %d distinct',
+               sum(train_counts.values()), len(train_counts))
+  vectors = None
+  if config.source == 'word2vec':
+    text_files = embeddings.expand_text_paths(config.unlabeled_paths)
+    logging.info('EmbeddingGen: Word2Vec on the training split and %d '
+                 'unlabelled file(s)', len(text_files))
+    corpus = embeddings.ChainedCorpus(
+        features.SplitTokens(train_uri),
+        embeddings.TextCorpus(text_files, encoding=config.unlabeled_encoding))
+    vectors = embeddings.train_word2vec(
+        corpus, dim=config.dim, window=config.window,
+        min_count=config.w2v_min_count, epochs=config.epochs,
+        negative=config.negative, sg=config.skip_gram,
+        workers=config.workers, seed=config.seed)
+  elif config.source == 'pretrained':
+    logging.info('EmbeddingGen: loading %s vectors from %s',
+                 config.pretrained_format, config.pretrained_path)
+    vectors = embeddings.load_vectors(config.pretrained_path,
+                                      config.pretrained_format,
+                                      limit=config.max_vocab_size)
+  dim = vectors.vector_size if vectors is not None else config.dim
+  vocab = embeddings.build_vocabulary(
+      train_counts, config.vocab_min_count,
+      vectors.index_to_key if vectors is not None else (),
+      config.max_vocab_size)
+  matrix, has_vector = embeddings.build_matrix(vocab, vectors, dim,
+                                               seed=config.seed)
+  index = embeddings.vocab_index(vocab)
+  stats = {
+      'source': config.source,
+      'rows': int(matrix.shape[0]),
+      'vocab_size': len(vocab),
+      'dim': int(dim),
+      'words_with_vectors': int(has_vector.sum()),
+      'vectors_known': len(vectors.index_to_key) if vectors is not None else 0,
+      'train_tokens': int(sum(train_counts.values())),
+      'train_token_coverage': embeddings.coverage(train_counts, index,
+                                                  has_vector),
+      'eval_tokens': int(sum(eval_counts.values())),
+      'eval_oov_rate': 1.0 - embeddings.coverage(eval_counts, index),
+      'seconds': round(time.time() - start, 1),
+  }
+  artifacts.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
+                  matrix, stats)
+  logging.info('EmbeddingGen: %s', json.dumps(stats, sort_keys=True))
+  return stats
+
+
+class Executor(base_executor.BaseExecutor):
+
+  def Do(self, input_dict: Dict[str, List[types.Artifact]],
+         output_dict: Dict[str, List[types.Artifact]],
+         exec_properties: Dict[str, Any]) -> None:
+    logging.getLogger('gensim').setLevel(logging.INFO)
+    config = from_dict(EmbeddingConfig, json.loads(exec_properties['config']))
+    examples = artifact_utils.get_single_instance(input_dict['examples'])
+    output = artifact_utils.get_single_instance(
+        output_dict[artifacts.EMBEDDING_KEY])
+    stats = build(
+        config,
+        artifact_utils.get_split_uri([examples],
+                                     exec_properties['train_split']),
+        artifact_utils.get_split_uri([examples],
+                                     exec_properties['eval_split']),
+        output.uri)
+    for key in ('rows', 'dim', 'vocab_size', 'words_with_vectors'):
+      output.set_int_custom_property(key, stats[key])
+    for key in ('train_token_coverage', 'eval_oov_rate'):
+      output.set_float_custom_property(key, stats[key])
+    output.set_string_custom_property('source', stats['source'])
+
+
+class EmbeddingGen(base_component.BaseComponent):
+  """Custom TFX component producing an ``ner.EmbeddingMatrix``."""
+
+  SPEC_CLASS = EmbeddingGenSpec
+  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
+
+  def __init__(self, examples: types.BaseChannel,
+               config: EmbeddingConfig = EmbeddingConfig(),
+               train_split: str = 'train', eval_split: str = 'eval'):
+    super().__init__(spec=EmbeddingGenSpec(
+        examples=examples, config=json.dumps(dataclasses.asdict(config)),
+        train_split=train_split, eval_split=eval_split,
+        embedding=types.Channel(type=artifacts.EmbeddingMatrix)))

@@ -1,0 +1,93 @@
+"""The Keras 3 BiLSTM tagger and the serving module exported around it.
+
+Keras 3 is imported explicitly (``import keras``): importing TFT flips
+``tf.keras`` to Keras 2, so this project never writes ``tf.keras``.
+"""
+
+from typing import List, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from components import features
+from components.preprocessing import CASING_CLASSES
+from pipeline.config import TrainerConfig
+
+
+def build_model(matrix: np.ndarray, num_tags: int,
+                config: TrainerConfig) -> keras.Model:
+  """Word embedding (from the artifact, masked at id 0) + casing embedding,
+  a BiLSTM and a per-token softmax over tag ids."""
+  token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
+  casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
+  word_embedding = keras.layers.Embedding(
+      matrix.shape[0], matrix.shape[1], mask_zero=True,
+      trainable=config.embedding_trainable, name='word_embedding')
+  word_embedding.build((None, None))
+  word_embedding.embeddings.assign(matrix)
+  x = keras.layers.Concatenate()([
+      word_embedding(token_ids),
+      keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
+                             name='casing_embedding')(casing)])
+  x = keras.layers.Dropout(config.dropout)(x)
+  x = keras.layers.Bidirectional(
+      keras.layers.LSTM(config.lstm_units, return_sequences=True),
+      name='bilstm')(x)
+  x = keras.layers.Dropout(config.dropout)(x)
+  probs = keras.layers.Dense(num_tags, activation='softmax', name='tags')(x)
+  model = keras.Model([token_ids, casing], probs, name='bilstm_tagger')
+  model.compile(
+      optimizer=keras.optimizers.Adam(config.learning_rate),
+      loss=keras.losses.SparseCategoricalCrossentropy(),
+      weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name='acc')])
+  return model
+
+
+def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
+  """Makes [batch, time] tag strings valid IOB2: an I-X that does not follow
+  B-X or I-X becomes B-X (the same reading conlleval gives it)."""
+  prev = tf.concat([tf.fill([tf.shape(tags)[0], 1], 'O'), tags[:, :-1]],
+                   axis=1)
+  cur_type = tf.strings.regex_replace(tags, '^[A-Z]-', '')
+  prev_type = tf.where(tf.equal(prev, 'O'), '',
+                       tf.strings.regex_replace(prev, '^[A-Z]-', ''))
+  opens = tf.logical_and(tf.strings.regex_full_match(tags, 'I-.*'),
+                         tf.not_equal(prev_type, cur_type))
+  return tf.where(opens, tf.strings.join(['B-', cur_type]), tags)
+
+
+class TaggerServing(tf.Module):
+  """Raw tokens in, IOB2 tags out; carries the Transform graph.
+
+  ``tag_tokens`` takes a [batch, length] string tensor padded with '' at the
+  end of each row and returns ``tags`` of the same shape ('O' at padding).
+  """
+
+  def __init__(self, model: keras.Model, tft_layer, tag_names: Sequence[str]):
+    super().__init__()
+    self.model = model
+    self.tft_layer = tft_layer
+    self.tag_names = tf.constant(list(tag_names))
+
+  @tf.function(input_signature=[
+      tf.TensorSpec([None, None], tf.string, name='tokens')])
+  def tag_tokens(self, tokens):
+    transformed = self.tft_layer({features.TOKENS: tf.sparse.from_dense(tokens)})
+    shape = tf.shape(tokens, out_type=tf.int64)
+    inputs = {
+        key: tf.sparse.to_dense(tf.sparse.reset_shape(transformed[key], shape))
+        for key in (features.TOKEN_IDS, features.CASING)}
+    probs = self.model(inputs, training=False)
+    tags = tf.gather(self.tag_names, tf.argmax(probs, axis=-1))
+    tags = tf.where(tf.equal(tokens, ''), 'O', tags)
+    return {'tags': repair_iob2(tags)}
+
+
+def export(model: keras.Model, tft_output, tag_names: List[str],
+           path: str) -> None:
+  module = TaggerServing(model, tft_output.transform_features_layer(),
+                         tag_names)
+  signature = module.tag_tokens.get_concrete_function()
+  tf.saved_model.save(module, path, signatures={
+      'tag_tokens': signature, 'serving_default': signature})

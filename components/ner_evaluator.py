@@ -1,0 +1,131 @@
+"""NerEvaluator: entity-level F1 (conlleval semantics) and the blessing gate.
+
+TFMA flattens per-token outputs, so its token metrics count padding and it
+has no notion of entity spans; this component scores the exported model the
+way it will be used (``tag_tokens`` on raw tokens) and writes a standard
+ModelBlessing that Pusher and LatestBlessedModelStrategy understand.
+"""
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Tuple
+
+import tensorflow as tf
+from tfx import types
+from tfx.dsl.components.base import base_component, base_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.types import artifact_utils, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+from tfx.utils import path_utils
+
+from components import entity_metrics, features, inference
+
+METRICS_FILE = 'metrics.json'
+REPORT_FILE = 'report.txt'
+
+
+class NerEvaluatorSpec(types.ComponentSpec):
+  PARAMETERS = {
+      'split': ExecutionParameter(type=str),
+      'min_f1': ExecutionParameter(type=float),
+      'max_f1_drop': ExecutionParameter(type=float),
+  }
+  INPUTS = {
+      'examples': ChannelParameter(type=standard_artifacts.Examples),
+      'model': ChannelParameter(type=standard_artifacts.Model),
+      'baseline_model': ChannelParameter(type=standard_artifacts.Model,
+                                         optional=True),
+  }
+  OUTPUTS = {
+      'evaluation': ChannelParameter(type=standard_artifacts.ModelEvaluation),
+      'blessing': ChannelParameter(type=standard_artifacts.ModelBlessing),
+  }
+
+
+def evaluate_model(model_uri: str, sentences: List[Dict[str, List[str]]]
+                   ) -> Dict[str, Any]:
+  tag = inference.load_tagger(path_utils.serving_model_path(model_uri))
+  predicted = tag([s[features.TOKENS] for s in sentences])
+  return entity_metrics.score([s[features.TAGS] for s in sentences], predicted)
+
+
+def decide(f1: float, baseline_f1: Optional[float], min_f1: float,
+           max_f1_drop: float) -> Tuple[bool, str]:
+  """The gate: an absolute bar, then no regression beyond the margin."""
+  if f1 < min_f1:
+    return False, f'F1 {f1:.4f} is below the bar {min_f1:.4f}'
+  if baseline_f1 is not None and f1 < baseline_f1 - max_f1_drop:
+    return False, (f'F1 {f1:.4f} is more than {max_f1_drop:.4f} below the '
+                   f'blessed baseline {baseline_f1:.4f}')
+  if baseline_f1 is None:
+    return True, f'F1 {f1:.4f} reaches the bar {min_f1:.4f}; no baseline yet'
+  return True, (f'F1 {f1:.4f} reaches the bar and is within {max_f1_drop:.4f} '
+                f'of the baseline {baseline_f1:.4f}')
+
+
+class Executor(base_executor.BaseExecutor):
+
+  def Do(self, input_dict, output_dict, exec_properties) -> None:
+    examples = artifact_utils.get_single_instance(input_dict['examples'])
+    model = artifact_utils.get_single_instance(input_dict['model'])
+    baselines = input_dict.get('baseline_model') or []
+    baseline = baselines[0] if baselines else None
+    split_uri = artifact_utils.get_split_uri([examples],
+                                             exec_properties['split'])
+    sentences = list(features.read_split(split_uri))
+    current = evaluate_model(model.uri, sentences)
+    logging.info('NerEvaluator: model %s\n%s', model.uri,
+                 entity_metrics.format_report(current))
+    base = None
+    if baseline is not None and baseline.id != model.id:
+      base = evaluate_model(baseline.uri, sentences)
+      logging.info('NerEvaluator: baseline %s\n%s', baseline.uri,
+                   entity_metrics.format_report(base))
+    blessed, reason = decide(
+        current['f1'], base['f1'] if base else None,
+        float(exec_properties['min_f1']),
+        float(exec_properties['max_f1_drop']))
+    logging.info('NerEvaluator: %s: %s',
+                 'BLESSED' if blessed else 'NOT BLESSED', reason)
+
+    evaluation = artifact_utils.get_single_instance(output_dict['evaluation'])
+    result = {'split': exec_properties['split'], 'sentences': len(sentences),
+              'model': current, 'baseline': base, 'blessed': blessed,
+              'reason': reason}
+    tf.io.gfile.makedirs(evaluation.uri)
+    with tf.io.gfile.GFile(f'{evaluation.uri}/{METRICS_FILE}', 'w') as f:
+      json.dump(result, f, indent=2, sort_keys=True)
+    with tf.io.gfile.GFile(f'{evaluation.uri}/{REPORT_FILE}', 'w') as f:
+      f.write(entity_metrics.format_report(current) + f'\n{reason}\n')
+    evaluation.set_float_custom_property('f1', current['f1'])
+
+    blessing = artifact_utils.get_single_instance(output_dict['blessing'])
+    tf.io.gfile.makedirs(blessing.uri)
+    with tf.io.gfile.GFile(
+        f"{blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}", 'w') as f:
+      f.write(reason + '\n')
+    blessing.set_int_custom_property('blessed', int(blessed))
+    blessing.set_string_custom_property('current_model', model.uri)
+    blessing.set_int_custom_property('current_model_id', model.id)
+    blessing.set_float_custom_property('f1', current['f1'])
+    if base is not None:
+      blessing.set_string_custom_property('baseline_model', baseline.uri)
+      blessing.set_int_custom_property('baseline_model_id', baseline.id)
+      blessing.set_float_custom_property('baseline_f1', base['f1'])
+
+
+class NerEvaluator(base_component.BaseComponent):
+  """Blesses a model whose entity F1 passes the bar and does not regress."""
+
+  SPEC_CLASS = NerEvaluatorSpec
+  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
+
+  def __init__(self, examples: types.BaseChannel, model: types.BaseChannel,
+               baseline_model: Optional[types.BaseChannel] = None,
+               split: str = 'eval', min_f1: float = 0.5,
+               max_f1_drop: float = 0.0):
+    super().__init__(spec=NerEvaluatorSpec(
+        examples=examples, model=model, baseline_model=baseline_model,
+        split=split, min_f1=min_f1, max_f1_drop=max_f1_drop,
+        evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
+        blessing=types.Channel(type=standard_artifacts.ModelBlessing)))

@@ -1,0 +1,70 @@
+"""The tf.Transform preprocessing_fn: tokens to ids, casing, tags to ids.
+
+It runs inside the TFT graph, which the exported model embeds, so serving
+applies exactly the lookup that training saw. The vocabulary file comes from
+the EmbeddingGen artifact (its URI arrives through ``custom_config``); TFT
+copies it into the transform graph's assets.
+"""
+
+from typing import Any, Dict
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from components import artifacts, embeddings, features
+
+# Casing classes; 0 is padding. Capitalisation is the strongest NER signal and
+# the word lookup may have lower-cased it away, so the model gets it apart.
+CASING_CLASSES = ('<pad>', 'lower', 'upper', 'title', 'numeric', 'has_digit',
+                  'mixed', 'other')
+_CASING_PATTERNS = (  # later patterns win
+    ('mixed', r'.*\p{L}.*'),
+    ('has_digit', r'.*[0-9].*'),
+    ('lower', r"\p{Ll}[\p{Ll}'\-]*"),
+    ('title', r"\p{Lu}[\p{Ll}'\-]*"),
+    ('upper', r"\p{Lu}[\p{Lu}'\-.&]*"),
+    ('numeric', r'[0-9.,:/+%\-]*[0-9][0-9.,:/+%\-]*'),
+)
+
+
+def casing_ids(tokens: tf.Tensor) -> tf.Tensor:
+  """int64 casing class of each string (never 0, which is padding)."""
+  ids = tf.fill(tf.shape(tokens), tf.constant(CASING_CLASSES.index('other'),
+                                              tf.int64))
+  for name, pattern in _CASING_PATTERNS:
+    ids = tf.where(tf.strings.regex_full_match(tokens, pattern),
+                   tf.constant(CASING_CLASSES.index(name), tf.int64), ids)
+  return ids
+
+
+def lookup_ids(tokens: tf.Tensor, vocab_file: str) -> tf.Tensor:
+  """Row of each token: as written, lower-cased, digits to 0, else <UNK>.
+
+  Mirrors ``embeddings.token_id``.
+  """
+  lowered = tf.strings.lower(tokens, encoding='utf-8')
+  ids = None
+  for keys in (tokens, lowered,
+               tf.strings.regex_replace(lowered, '[0-9]', '0')):
+    found = tft.apply_vocabulary(keys, vocab_file,
+                                 default_value=embeddings.UNK_ID)
+    ids = found if ids is None else tf.where(
+        tf.equal(ids, embeddings.UNK_ID), found, ids)
+  return ids
+
+
+def preprocessing_fn(inputs: Dict[str, Any],
+                     custom_config: Dict[str, Any]) -> Dict[str, Any]:
+  vocab_file = artifacts.vocab_file(custom_config[artifacts.URI_CONFIG_KEY])
+  tokens = inputs[features.TOKENS]  # SparseTensor [batch, None]
+  outputs = {
+      features.TOKEN_IDS: tf.SparseTensor(
+          tokens.indices, lookup_ids(tokens.values, vocab_file),
+          tokens.dense_shape),
+      features.CASING: tf.SparseTensor(
+          tokens.indices, casing_ids(tokens.values), tokens.dense_shape),
+  }
+  tags = inputs[features.TAGS]
+  outputs[features.TAG_IDS] = tft.compute_and_apply_vocabulary(
+      tags, vocab_filename=features.TAG_VOCAB)
+  return outputs

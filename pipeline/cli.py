@@ -1,0 +1,196 @@
+"""``ner-pipeline``: run the pipeline on your own CoNLL files, no code edits."""
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, List, Optional
+
+from pipeline.config import (EmbeddingConfig, GateConfig, PipelineConfig,
+                             TrainerConfig)
+
+_DEFAULT_OUTPUT = 'runs/demo'
+
+
+def _parser() -> argparse.ArgumentParser:
+  emb, trn, gate = EmbeddingConfig(), TrainerConfig(), GateConfig()
+  p = argparse.ArgumentParser(
+      prog='ner-pipeline',
+      description='TFX pipeline: CoNLL files in, a gated and pushed Word2Vec '
+      'BiLSTM tagger out (local Beam runner, SQLite metadata).')
+  sub = p.add_subparsers(dest='command', required=True)
+  run = sub.add_parser(
+      'run', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='run the whole pipeline locally',
+      description='Run ingestion, validation, EmbeddingGen, Transform, '
+      'Trainer, Evaluator and Pusher on the local Beam runner. Without '
+      '--train/--eval it generates a small synthetic CoNLL sample and runs on '
+      'that (the demo).')
+  data = run.add_argument_group('data')
+  data.add_argument('--train', help='training CoNLL file (token first, NER '
+                    'tag last; 2-4 columns; -DOCSTART- and blank lines ok)')
+  data.add_argument('--eval', help='evaluation CoNLL file: early stopping and '
+                    'the blessing gate use it')
+  data.add_argument('--test', help='optional test CoNLL file, ingested as a '
+                    'third split')
+  data.add_argument('--encoding', default='utf-8',
+                    help='encoding of the CoNLL files, e.g. latin-1')
+  data.add_argument('--tag-scheme', default='auto',
+                    choices=['auto', 'iob1', 'iob2', 'bioes'],
+                    help='tag scheme of the input; tags are normalised to '
+                    'IOB2 (auto tells BIOES from IOB by its E-/S- tags)')
+  data.add_argument('--schema-dir', default='',
+                    help='directory with a schema.pbtxt to validate against '
+                    '(default: the curated schema/ of this project)')
+  e = run.add_argument_group('embeddings')
+  e.add_argument('--embedding', default=None,
+                 choices=['word2vec', 'pretrained', 'random'],
+                 help='word2vec: train on the training tokens plus '
+                 '--unlabeled text; pretrained: load --pretrained-vectors; '
+                 'random: no vectors (baseline). Default: pretrained when '
+                 '--pretrained-vectors is given, else word2vec')
+  e.add_argument('--unlabeled', nargs='*', default=[], metavar='PATH',
+                 help='plain-text files or directories for Word2Vec')
+  e.add_argument('--pretrained-vectors', default='', metavar='PATH',
+                 help='pre-trained vectors to load with gensim')
+  e.add_argument('--vectors-format', default=emb.pretrained_format,
+                 choices=['word2vec-binary', 'word2vec-text', 'glove',
+                          'fasttext-text'])
+  e.add_argument('--w2v-dim', type=int, default=emb.dim)
+  e.add_argument('--w2v-window', type=int, default=emb.window)
+  e.add_argument('--w2v-epochs', type=int, default=emb.epochs)
+  e.add_argument('--w2v-negative', type=int, default=emb.negative)
+  e.add_argument('--w2v-min-count', type=int, default=emb.w2v_min_count)
+  e.add_argument('--cbow', action='store_true',
+                 help='CBOW instead of skip-gram')
+  e.add_argument('--vocab-min-count', type=int, default=emb.vocab_min_count,
+                 help='training words seen fewer times are left out')
+  e.add_argument('--max-vocab-size', type=int, default=emb.max_vocab_size)
+  t = run.add_argument_group('model and training')
+  t.add_argument('--static-embeddings', action='store_true',
+                 help='freeze the embedding layer (default: fine-tune it)')
+  t.add_argument('--epochs', type=int, default=trn.epochs)
+  t.add_argument('--batch-size', type=int, default=trn.batch_size)
+  t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
+  t.add_argument('--dropout', type=float, default=trn.dropout)
+  t.add_argument('--learning-rate', type=float, default=trn.learning_rate)
+  t.add_argument('--patience', type=int, default=trn.patience,
+                 help='early-stopping patience in epochs (eval loss)')
+  t.add_argument('--seed', type=int, default=trn.seed)
+  g = run.add_argument_group('blessing gate')
+  g.add_argument('--min-f1', type=float, default=gate.min_f1,
+                 help='entity F1 (0..1) a model must reach on --eval')
+  g.add_argument('--max-f1-drop', type=float, default=gate.max_f1_drop,
+                 help='how far F1 may fall below the last blessed model')
+  o = run.add_argument_group('output')
+  o.add_argument('--output', default=_DEFAULT_OUTPUT,
+                 help='directory for everything the run writes: pipeline '
+                 'root, metadata.sqlite, serving_model/<version>/')
+  o.add_argument('--cache', action='store_true',
+                 help='reuse outputs of unchanged components from earlier '
+                 'runs in the same --output')
+  o.add_argument('--beam-arg', action='append', default=None,
+                 metavar='ARG', help='Beam pipeline argument, repeatable '
+                 '(replaces the defaults)')
+  return p
+
+
+def config_from_args(args: argparse.Namespace) -> PipelineConfig:
+  output = os.path.abspath(args.output)
+  train, eval_, test = args.train, args.eval, args.test
+  unlabeled = list(args.unlabeled)
+  if not train and not eval_:
+    from pipeline import synthetic_data  # pylint: disable=g-import-not-at-top
+    paths = synthetic_data.write_demo_data(os.path.join(output, 'data'))
+    train, eval_, test = paths['train'], paths['eval'], paths['test']
+    unlabeled = unlabeled or [paths['unlabeled']]
+  elif not (train and eval_):
+    raise SystemExit('ner-pipeline: give both --train and --eval, or neither '
+                     'for the synthetic demo')
+  for path in (train, eval_, test, args.pretrained_vectors, *unlabeled):
+    if path and '://' not in path and not os.path.exists(path):
+      raise SystemExit(f'ner-pipeline: no such file or directory: {path}')
+  source = args.embedding or ('pretrained' if args.pretrained_vectors
+                              else 'word2vec')
+  extra = {}
+  if args.beam_arg is not None:
+    extra['beam_args'] = tuple(args.beam_arg)
+  return PipelineConfig(
+      output_dir=output, train=train, eval=eval_, test=test or '',
+      encoding=args.encoding, tag_scheme=args.tag_scheme,
+      schema_dir=os.path.abspath(args.schema_dir) if args.schema_dir else '',
+      enable_cache=args.cache,
+      embedding=EmbeddingConfig(
+          source=source, pretrained_path=args.pretrained_vectors,
+          pretrained_format=args.vectors_format,
+          unlabeled_paths=[os.path.abspath(u) if '://' not in u else u
+                           for u in unlabeled],
+          dim=args.w2v_dim, window=args.w2v_window, epochs=args.w2v_epochs,
+          negative=args.w2v_negative, w2v_min_count=args.w2v_min_count,
+          skip_gram=not args.cbow, vocab_min_count=args.vocab_min_count,
+          max_vocab_size=args.max_vocab_size, seed=args.seed),
+      trainer=TrainerConfig(
+          embedding_trainable=not args.static_embeddings, epochs=args.epochs,
+          batch_size=args.batch_size, lstm_units=args.lstm_units,
+          dropout=args.dropout, learning_rate=args.learning_rate,
+          patience=args.patience, seed=args.seed),
+      gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
+      **extra)
+
+
+def _latest(directory: str) -> Optional[str]:
+  """Newest execution folder of one output (TFX names them by id)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not tf.io.gfile.isdir(directory):
+    return None
+  ids = [int(n.strip('/')) for n in tf.io.gfile.listdir(directory)
+         if n.strip('/').isdigit()]
+  return os.path.join(directory, str(max(ids))) if ids else None
+
+
+def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
+  """What the run produced, read back from its output directory."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  root = config.pipeline_root
+  out: Dict[str, Any] = {'output_dir': config.output_dir,
+                         'seconds': round(time.time() - started, 1)}
+  emb = _latest(os.path.join(root, 'EmbeddingGen', 'embedding'))
+  if emb:
+    with tf.io.gfile.GFile(os.path.join(emb, 'stats.json')) as f:
+      out['embedding'] = json.load(f)
+  evaluation = _latest(os.path.join(root, 'NerEvaluator', 'evaluation'))
+  if evaluation:
+    with tf.io.gfile.GFile(os.path.join(evaluation, 'metrics.json')) as f:
+      metrics = json.load(f)
+    out['eval'] = {k: metrics['model'][k] for k in
+                   ('precision', 'recall', 'f1', 'per_type')}
+    out['blessed'] = metrics['blessed']
+    out['gate'] = metrics['reason']
+  versions = sorted(v.strip('/') for v in tf.io.gfile.listdir(
+      config.serving_dir)) if tf.io.gfile.isdir(config.serving_dir) else []
+  out['serving_versions'] = versions
+  return out
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+  args = _parser().parse_args(argv)
+  config = config_from_args(args)
+  print(f'ner-pipeline: writing everything under {config.output_dir}',
+        flush=True)
+  from pipeline import local_runner  # pylint: disable=g-import-not-at-top
+  started = time.time()
+  local_runner.run(config)
+  result = summary(config, started)
+  with open(os.path.join(config.output_dir, 'last_run.json'), 'w') as f:
+    json.dump(result, f, indent=2, sort_keys=True)
+  evaluation = result.get('eval', {})
+  print('\n' + json.dumps(result, indent=2, sort_keys=True))
+  print(f"\nner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
+        f"{'blessed and pushed' if result.get('blessed') else 'NOT blessed'}"
+        f"; output in {config.output_dir}", flush=True)
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,111 @@
+"""All configuration of the pipeline, with its defaults, in one place.
+
+Components receive these as plain dicts (``dataclasses.asdict``) in their
+execution properties and turn them back with ``from_dict``, so the values
+recorded in ML Metadata are exactly the ones a run used.
+"""
+
+import dataclasses
+import os
+from typing import Any, Dict, List, Optional, Sequence, Type, TypeVar
+
+T = TypeVar('T')
+
+
+def from_dict(cls: Type[T], values: Optional[Dict[str, Any]]) -> T:
+  """Builds a config dataclass, rejecting unknown keys with a clear error."""
+  values = dict(values or {})
+  names = {f.name for f in dataclasses.fields(cls)}
+  unknown = sorted(set(values) - names)
+  if unknown:
+    raise ValueError(f'unknown {cls.__name__} option(s): {unknown}; '
+                     f'known: {sorted(names)}')
+  return cls(**values)
+
+
+@dataclasses.dataclass
+class EmbeddingConfig:
+  """How EmbeddingGen builds the vocabulary and the matrix."""
+  # 'word2vec': train on training tokens + unlabeled_paths;
+  # 'pretrained': load pretrained_path; 'random': no vectors at all.
+  source: str = 'word2vec'
+  pretrained_path: str = ''
+  pretrained_format: str = 'word2vec-text'  # or word2vec-binary, glove, ...
+  unlabeled_paths: List[str] = dataclasses.field(default_factory=list)
+  unlabeled_encoding: str = 'utf-8'
+  dim: int = 100
+  window: int = 5
+  epochs: int = 5
+  negative: int = 5
+  skip_gram: bool = True
+  w2v_min_count: int = 2
+  vocab_min_count: int = 1  # training words kept in the vocabulary
+  max_vocab_size: int = 200000  # training words first, then vector words
+  workers: int = 2
+  seed: int = 0
+
+  def __post_init__(self):
+    if self.source not in ('word2vec', 'pretrained', 'random'):
+      raise ValueError(f'embedding source must be word2vec, pretrained or '
+                       f'random, not {self.source!r}')
+    if self.source == 'pretrained' and not self.pretrained_path:
+      raise ValueError('embedding source "pretrained" needs pretrained_path')
+
+
+@dataclasses.dataclass
+class TrainerConfig:
+  """Model and training hyper-parameters of the BiLSTM tagger."""
+  embedding_trainable: bool = True  # False: static (frozen) embeddings
+  lstm_units: int = 100
+  casing_dim: int = 8
+  dropout: float = 0.3
+  batch_size: int = 32
+  epochs: int = 20
+  learning_rate: float = 0.003
+  patience: int = 3  # early stopping on eval loss
+  seed: int = 0
+
+
+@dataclasses.dataclass
+class GateConfig:
+  """When the evaluator blesses a model (entity F1 in 0..1)."""
+  min_f1: float = 0.5  # absolute bar
+  max_f1_drop: float = 0.0  # allowed fall below the last blessed model
+
+
+@dataclasses.dataclass
+class PipelineConfig:
+  """One run of the pipeline: where data and outputs are, and how to build."""
+  output_dir: str
+  train: str
+  eval: str
+  test: str = ''
+  encoding: str = 'utf-8'
+  tag_scheme: str = 'auto'
+  pipeline_name: str = 'ner-word2vec'
+  schema_dir: str = ''  # default: the curated schema/ of this project
+  beam_args: Sequence[str] = ('--direct_running_mode=in_memory',
+                              '--direct_num_workers=1')
+  embedding: EmbeddingConfig = dataclasses.field(
+      default_factory=EmbeddingConfig)
+  trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)
+  gate: GateConfig = dataclasses.field(default_factory=GateConfig)
+  enable_cache: bool = False
+
+  @property
+  def pipeline_root(self) -> str:
+    return os.path.join(self.output_dir, 'pipeline_root')
+
+  @property
+  def metadata_path(self) -> str:
+    return os.path.join(self.output_dir, 'metadata.sqlite')
+
+  @property
+  def serving_dir(self) -> str:
+    return os.path.join(self.output_dir, 'serving_model')
+
+
+def default_schema_dir() -> str:
+  """The curated schema shipped at the top of the project (schema/)."""
+  return os.path.join(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))), 'schema')

@@ -1,0 +1,98 @@
+"""The one function that builds the DAG; runners only decide where it runs."""
+
+import dataclasses
+import os
+from typing import Dict, List, Tuple
+
+from tfx import v1 as tfx
+
+from components.conll_example_gen import ConllExampleGen, input_config
+from components.embedding_gen import EmbeddingGen
+from components.ner_evaluator import NerEvaluator
+from components.ner_trainer import NerTrainer
+from components.ner_transform import NerTransform
+from components.validation_gate import ValidationGate
+from pipeline.config import PipelineConfig, default_schema_dir
+
+PREPROCESSING_FN = 'components.preprocessing.preprocessing_fn'
+RUN_FN = 'components.trainer_module.run_fn'
+
+
+def split_patterns(config: PipelineConfig) -> Tuple[str, Dict[str, str]]:
+  """input_base and per-split patterns relative to it, from file paths."""
+  files = {'train': config.train, 'eval': config.eval}
+  if config.test:
+    files['test'] = config.test
+  files = {k: os.path.abspath(v) if '://' not in v else v
+           for k, v in files.items()}
+  base = os.path.commonpath([os.path.dirname(p) for p in files.values()])
+  return base, {k: os.path.relpath(p, base) for k, p in files.items()}
+
+
+def create_components(config: PipelineConfig) -> List:
+  base, patterns = split_patterns(config)
+  example_gen = ConllExampleGen(
+      input_base=base, input_config=input_config(patterns),
+      encoding=config.encoding, tag_scheme=config.tag_scheme)
+  statistics_gen = tfx.components.StatisticsGen(
+      examples=example_gen.outputs['examples'])
+  schema_importer = tfx.dsl.Importer(
+      source_uri=config.schema_dir or default_schema_dir(),
+      artifact_type=tfx.types.standard_artifacts.Schema).with_id(
+          'schema_importer')
+  example_validator = tfx.components.ExampleValidator(
+      statistics=statistics_gen.outputs['statistics'],
+      schema=schema_importer.outputs['result'])
+  validation_gate = ValidationGate(
+      anomalies=example_validator.outputs['anomalies'],
+      statistics=statistics_gen.outputs['statistics'])
+
+  embedding_gen = EmbeddingGen(examples=example_gen.outputs['examples'],
+                               config=config.embedding)
+  embedding_gen.add_upstream_node(validation_gate)
+  transform = NerTransform(
+      examples=example_gen.outputs['examples'],
+      schema=schema_importer.outputs['result'],
+      embedding=embedding_gen.outputs['embedding'],
+      preprocessing_fn=PREPROCESSING_FN,
+      splits_config=tfx.proto.SplitsConfig(analyze=['train'],
+                                           transform=['train', 'eval']))
+  transform.add_upstream_node(validation_gate)
+  trainer = NerTrainer(
+      examples=transform.outputs['transformed_examples'],
+      transform_graph=transform.outputs['transform_graph'],
+      embedding=embedding_gen.outputs['embedding'], run_fn=RUN_FN,
+      custom_config=dataclasses.asdict(config.trainer))
+
+  model_resolver = tfx.dsl.Resolver(
+      strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+      model_blessing=tfx.dsl.Channel(
+          type=tfx.types.standard_artifacts.ModelBlessing)).with_id(
+              'latest_blessed_model_resolver')
+  evaluator = NerEvaluator(
+      examples=example_gen.outputs['examples'],
+      model=trainer.outputs['model'],
+      baseline_model=model_resolver.outputs['model'],
+      min_f1=config.gate.min_f1, max_f1_drop=config.gate.max_f1_drop)
+  pusher = tfx.components.Pusher(
+      model=trainer.outputs['model'],
+      model_blessing=evaluator.outputs['blessing'],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(
+              base_directory=config.serving_dir)))
+  return [example_gen, statistics_gen, schema_importer, example_validator,
+          validation_gate, embedding_gen, transform, trainer, model_resolver,
+          evaluator, pusher]
+
+
+def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+  return tfx.dsl.Pipeline(
+      pipeline_name=config.pipeline_name,
+      pipeline_root=config.pipeline_root,
+      components=create_components(config),
+      enable_cache=config.enable_cache,
+      metadata_connection_config=(
+          tfx.orchestration.metadata.sqlite_metadata_connection_config(
+              config.metadata_path)),
+      beam_pipeline_args=list(config.beam_args))

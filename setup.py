@@ -1,0 +1,25 @@
+"""ner-word2vec-tfx: a TFX pipeline for NER with Word2Vec embeddings."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name='ner-word2vec-tfx',
+    version='0.1.0',
+    description='Production TFX pipeline: CoNLL in, gated Word2Vec BiLSTM '
+    'NER tagger out',
+    python_requires='>=3.9,<3.11',
+    packages=find_packages(include=['pipeline', 'pipeline.*', 'components',
+                                    'components.*']),
+    # Exact versions live in requirements/lock.txt (used as constraints).
+    install_requires=[
+        'tfx==1.16.0',
+        'tensorflow>=2.16,<2.17',
+        'tensorflow-transform==1.16.0',
+        'apache-beam[gcp]>=2.50,<3',
+        'gensim>=4.3,<4.4',  # 4.4 breaks on numpy 1.26 at run time
+        'numpy>=1.22,<2',
+        'dill',  # imported by tensorflow-transform, not declared by it
+    ],
+    extras_require={'test': ['pytest']},
+    entry_points={'console_scripts': ['ner-pipeline=pipeline.cli:main']},
+)
