@@ -132,7 +132,9 @@ def build_vocabulary(train_counts: Mapping[str, int], min_count: int = 1,
   for w in vector_words:
     if max_size is not None and len(words) >= max_size:
       break
-    if w not in seen and w not in (PAD, UNK) and w.strip() == w and w:
+    # A word with whitespace could not be one line of vocab.txt.
+    if (w and w not in seen and w not in (PAD, UNK)
+        and not any(c.isspace() for c in w)):
       words.append(w)
       seen.add(w)
   return words[:max_size] if max_size is not None else words

@@ -17,8 +17,8 @@ from pipeline.config import TrainerConfig
 
 def build_model(matrix: np.ndarray, num_tags: int,
                 config: TrainerConfig) -> keras.Model:
-  """Word embedding (from the artifact, masked at id 0) + casing embedding,
-  a BiLSTM and a per-token softmax over tag ids."""
+  """Word embedding (from the artifact, row 0 = padding) + casing embedding,
+  a BiLSTM masked at padding and a per-token softmax over tag ids."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
   word_embedding = keras.layers.Embedding(
@@ -31,9 +31,12 @@ def build_model(matrix: np.ndarray, num_tags: int,
       keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
                              name='casing_embedding')(casing)])
   x = keras.layers.Dropout(config.dropout)(x)
+  # Keras 3's Concatenate drops the embedding mask when one input has none,
+  # so the LSTM gets the padding mask explicitly.
+  mask = keras.ops.not_equal(token_ids, 0)
   x = keras.layers.Bidirectional(
       keras.layers.LSTM(config.lstm_units, return_sequences=True),
-      name='bilstm')(x)
+      name='bilstm')(x, mask=mask)
   x = keras.layers.Dropout(config.dropout)(x)
   probs = keras.layers.Dense(num_tags, activation='softmax', name='tags')(x)
   model = keras.Model([token_ids, casing], probs, name='bilstm_tagger')

@@ -1,0 +1,51 @@
+import numpy as np
+import tensorflow as tf
+
+from components import features, model as model_lib
+from pipeline.config import TrainerConfig
+
+
+def _inputs(ids, casing=None):
+  ids = np.array(ids, dtype=np.int64)
+  return {features.TOKEN_IDS: ids,
+          features.CASING: np.ones_like(ids) if casing is None else casing}
+
+
+def test_embedding_initialised_from_matrix_static_or_fine_tuned():
+  matrix = np.random.default_rng(0).normal(size=(10, 6)).astype(np.float32)
+  matrix[0] = 0
+  for trainable in (True, False):
+    m = model_lib.build_model(matrix, 5, TrainerConfig(
+        embedding_trainable=trainable, lstm_units=4))
+    layer = m.get_layer('word_embedding')
+    np.testing.assert_array_equal(layer.get_weights()[0], matrix)
+    assert layer.trainable is trainable
+    out = m(_inputs([[1, 2, 3]]))
+    assert out.shape == (1, 3, 5)
+    np.testing.assert_allclose(np.sum(out, -1), 1.0, rtol=1e-5)
+
+
+def test_static_embedding_does_not_change_in_training():
+  matrix = np.random.default_rng(1).normal(size=(8, 4)).astype(np.float32)
+  m = model_lib.build_model(matrix, 3, TrainerConfig(
+      embedding_trainable=False, lstm_units=4, learning_rate=0.1))
+  x = _inputs([[1, 2, 3, 0]])
+  m.fit(x, np.array([[0, 1, 2, 0]]), verbose=0, epochs=2)
+  np.testing.assert_array_equal(
+      m.get_layer('word_embedding').get_weights()[0], matrix)
+
+
+def test_padding_is_masked():
+  matrix = np.random.default_rng(2).normal(size=(8, 4)).astype(np.float32)
+  m = model_lib.build_model(matrix, 3, TrainerConfig(lstm_units=4))
+  short = m(_inputs([[4, 5, 0, 0]]), training=False).numpy()
+  longer = m(_inputs([[4, 5, 0, 0, 0, 0]]), training=False).numpy()
+  np.testing.assert_allclose(short[0, :2], longer[0, :2], rtol=1e-5)
+
+
+def test_repair_iob2():
+  tags = tf.constant([['I-PER', 'I-PER', 'O', 'I-LOC', 'B-ORG', 'I-LOC', 'O'],
+                      ['O', 'B-MISC', 'I-MISC', 'I-PER', 'O', 'O', 'O']])
+  fixed = model_lib.repair_iob2(tags).numpy().astype(str).tolist()
+  assert fixed == [['B-PER', 'I-PER', 'O', 'B-LOC', 'B-ORG', 'B-LOC', 'O'],
+                   ['O', 'B-MISC', 'I-MISC', 'B-PER', 'O', 'O', 'O']]
