@@ -3,9 +3,10 @@
 ExampleValidator only records anomalies; nothing in stock TFX refuses to train
 on them. This component fails, naming every anomaly of every split, so that
 EmbeddingGen and Transform (which wait on it) never start on bad data.
-Besides the schema anomalies it checks, from the statistics, that tokens and
+Besides the schema anomalies it checks, from the statistics, that no split is
+empty (TFDV's min_examples_count lets an empty split pass) and that tokens and
 tags have the same number of values per split (same total, minimum and
-maximum): a check no schema constraint can express.
+maximum), which no schema constraint can express.
 """
 
 import os
@@ -51,9 +52,12 @@ def describe(anomalies: anomalies_pb2.Anomalies) -> List[str]:
   return problems
 
 
-def length_problems(stats, first: str = features.TOKENS,
-                    second: str = features.TAGS) -> List[str]:
-  """Differences in value counts between two list features of one split."""
+def statistics_problems(stats, first: str = features.TOKENS,
+                        second: str = features.TAGS) -> List[str]:
+  """An empty split (TFDV lets it pass), or different value counts of two
+  list features of one split."""
+  if not stats.datasets or stats.datasets[0].num_examples == 0:
+    return ['the split has no examples']
   by_name = {f.path.step[-1] if f.path.step else f.name: f
              for f in stats.datasets[0].features}
   if first not in by_name or second not in by_name:
@@ -82,7 +86,7 @@ class Executor(base_executor.BaseExecutor):
     statistics = artifact_utils.get_single_instance(input_dict['statistics'])
     for split in artifact_utils.decode_split_names(statistics.split_names):
       stats = stats_artifact_utils.load_statistics(statistics, split).proto()
-      problems += [f'split {split!r}, {p}' for p in length_problems(stats)]
+      problems += [f'split {split!r}, {p}' for p in statistics_problems(stats)]
     if problems:
       raise DataValidationError(
           'the examples do not match the schema; training was not started:\n  '

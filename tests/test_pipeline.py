@@ -1,0 +1,160 @@
+"""End to end: the real TFX components on the local Beam runner, tiny data."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from components import conll
+from pipeline import local_runner, synthetic_data
+from pipeline.config import (EmbeddingConfig, GateConfig, PipelineConfig,
+                             TrainerConfig)
+
+
+def _latest(root, *parts):
+  directory = os.path.join(root, *parts)
+  return os.path.join(directory, str(max(int(n) for n in os.listdir(directory))))
+
+
+def _config(out, paths, **trainer):
+  return PipelineConfig(
+      output_dir=str(out), train=paths['train'], eval=paths['eval'],
+      test=paths.get('test', ''),
+      embedding=EmbeddingConfig(unlabeled_paths=[paths['unlabeled']],
+                                dim=32, epochs=3),
+      trainer=TrainerConfig(**{'epochs': 10, 'lstm_units': 32, **trainer}),
+      gate=GateConfig(min_f1=0.6))
+
+
+@pytest.fixture(scope='module')
+def first_run(tmp_path_factory):
+  out = tmp_path_factory.mktemp('pipeline')
+  paths = synthetic_data.write_demo_data(str(out / 'data'), train=400,
+                                         eval_=100, test=50, unlabeled=800)
+  # The eval split as 3 columns (token POS tag) with IOB2 tags: the other
+  # supported layout, next to the 4-column IOB1 training file.
+  sentences = list(conll.read_file(paths['eval']))
+  for s in sentences:
+    s.chunk = None
+  with open(paths['eval'], 'w') as f:
+    f.write(conll.format_sentences(sentences))
+  config = _config(out, paths)
+  local_runner.run(config)
+  return config, paths
+
+
+def test_embedding_artifact_has_the_stated_rows(first_run):
+  config, _ = first_run
+  uri = _latest(config.pipeline_root, 'EmbeddingGen', 'embedding')
+  vocab = open(os.path.join(uri, 'vocab.txt')).read().split('\n')[:-1]
+  matrix = np.load(os.path.join(uri, 'embeddings.npy'))
+  stats = json.load(open(os.path.join(uri, 'stats.json')))
+  assert vocab[:2] == ['<PAD>', '<UNK>'] and 'Paris' in vocab
+  assert matrix.shape == (len(vocab), 32) == (stats['rows'], stats['dim'])
+  assert not matrix[0].any() and matrix[1].any()
+  assert stats['train_token_coverage'] > 0.9
+  assert 0 <= stats['eval_oov_rate'] < 0.2
+
+
+def test_model_is_blessed_and_pushed_in_serving_layout(first_run):
+  config, _ = first_run
+  metrics = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerEvaluator', 'evaluation'),
+      'metrics.json')))
+  assert metrics['blessed'] is True
+  assert metrics['model']['f1'] >= 0.6
+  assert set(metrics['model']['per_type']) == {'PER', 'LOC', 'ORG', 'MISC'}
+  versions = os.listdir(config.serving_dir)
+  assert len(versions) == 1 and versions[0].isdigit()
+  assert os.path.exists(os.path.join(config.serving_dir, versions[0],
+                                     'saved_model.pb'))
+
+
+_CLIENT = r'''
+import json, sys
+import tensorflow as tf
+assert not [m for m in sys.modules if m.split('.')[0] in
+            ('components', 'pipeline', 'tensorflow_transform', 'tfx')]
+model = tf.saved_model.load(sys.argv[1])
+tokens = tf.constant([['John', 'Smith', 'visited', 'Paris', 'on', 'Monday', '.'],
+                      ['Reuters', 'said', '.', '', '', '', '']])
+tags = model.signatures['tag_tokens'](tokens=tokens)['tags']
+print(json.dumps({'shape': tags.shape.as_list(),
+                  'tags': tags.numpy().astype(str).tolist()}))
+'''
+
+
+def test_pushed_model_tags_raw_tokens_without_project_code(first_run):
+  config, _ = first_run
+  version = os.listdir(config.serving_dir)[0]
+  out = subprocess.run(
+      [sys.executable, '-c', _CLIENT,
+       os.path.join(config.serving_dir, version)],
+      check=True, capture_output=True, text=True, cwd='/',
+      env={**os.environ, 'PYTHONPATH': ''})
+  result = json.loads(out.stdout.strip().splitlines()[-1])
+  assert result['shape'] == [2, 7]
+  assert result['tags'][0] == ['B-PER', 'I-PER', 'O', 'B-LOC', 'O', 'O', 'O']
+  assert result['tags'][1][3:] == ['O'] * 4
+  assert set(result['tags'][1]) <= {'O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC',
+                                    'B-ORG', 'I-ORG', 'B-MISC', 'I-MISC'}
+
+
+def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
+  config, _ = first_run
+  before = sorted(os.listdir(config.serving_dir))
+  worse = dataclasses.replace(
+      config, trainer=dataclasses.replace(config.trainer, learning_rate=0.0,
+                                          epochs=1),
+      gate=GateConfig(min_f1=0.0, max_f1_drop=0.01))
+  local_runner.run(worse)
+  metrics = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerEvaluator', 'evaluation'),
+      'metrics.json')))
+  assert metrics['blessed'] is False
+  assert metrics['baseline']['f1'] >= 0.6 > metrics['model']['f1']
+  assert 'below the blessed baseline' in metrics['reason']
+  assert sorted(os.listdir(config.serving_dir)) == before
+  blessing = _latest(config.pipeline_root, 'NerEvaluator', 'blessing')
+  assert os.listdir(blessing) == ['NOT_BLESSED']
+
+
+def _small_data(directory, eval_text=None, train_text=None):
+  paths = synthetic_data.write_demo_data(str(directory), train=60, eval_=20,
+                                         test=0, unlabeled=50)
+  for key, text in (('eval', eval_text), ('train', train_text)):
+    if text is not None:
+      with open(paths[key], 'w') as f:
+        f.write(text)
+  paths.pop('test')
+  return paths
+
+
+def test_unknown_tag_stops_the_run_before_training(tmp_path):
+  paths = _small_data(tmp_path / 'data', eval_text=(
+      'Acme NNP I-NP B-COMPANY\nrose VBD I-VP O\n\nPeter NNP I-NP B-PER\n'))
+  config = _config(tmp_path, paths)
+  with pytest.raises(Exception, match='do not match the schema') as err:
+    local_runner.run(config)
+  assert "split 'eval'" in str(err.value) and "'tags'" in str(err.value)
+  for never_ran in ('EmbeddingGen', 'NerTransform', 'NerTrainer'):
+    assert not os.path.exists(os.path.join(config.pipeline_root, never_ran))
+  assert not os.path.exists(config.serving_dir)
+
+
+def test_empty_split_stops_the_run(tmp_path):
+  paths = _small_data(tmp_path / 'data', eval_text='-DOCSTART- -X- -X- O\n\n')
+  with pytest.raises(Exception, match='do not match the schema'):
+    local_runner.run(_config(tmp_path, paths))
+
+
+def test_malformed_file_names_file_and_line(tmp_path):
+  paths = _small_data(tmp_path / 'data',
+                      train_text='EU NNP I-NP I-ORG\nrejects VBZ I-VP\n')
+  with pytest.raises(Exception) as err:
+    local_runner.run(_config(tmp_path, paths))
+  assert f"{paths['train']}:2: expected 4 columns" in str(err.value)
