@@ -1,6 +1,9 @@
 """Trainer run_fn: transformed examples in, a serving SavedModel out."""
 
+import json
 import logging
+import os
+import time
 from typing import List
 
 import keras
@@ -14,6 +17,7 @@ from pipeline.config import TrainerConfig, from_dict
 # Sentences are batched with others of similar length so that padding, and
 # the LSTM steps spent on it, stay small (CoNLL sentences: mean 14, max 124).
 _BUCKETS = [8, 16, 24, 32, 48, 64]
+TRAINING_STATS_FILE = 'training_stats.json'
 
 
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
@@ -69,7 +73,22 @@ def run_fn(fn_args: FnArgs) -> None:
                                     restore_best_weights=True),
       keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
   ]
-  model.fit(train, validation_data=evaluation, epochs=config.epochs,
-            callbacks=callbacks, verbose=2)
+  started = time.time()
+  history = model.fit(train, validation_data=evaluation, epochs=config.epochs,
+                      callbacks=callbacks, verbose=2)
+  seconds = time.time() - started
+  epochs_run = len(history.history['loss'])
+  tokens = int(sum(float(tf.reduce_sum(w)) for _, _, w in train))
+  stats = {'epochs_run': epochs_run, 'train_seconds': round(seconds, 1),
+           'train_tokens_per_epoch': tokens,
+           'train_tokens_per_second': round(tokens * epochs_run / seconds),
+           'history': {k: [float(x) for x in v]
+                       for k, v in history.history.items()}}
+  tf.io.gfile.makedirs(fn_args.model_run_dir)
+  with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir,
+                                      TRAINING_STATS_FILE), 'w') as f:
+    json.dump(stats, f, indent=2)
+  logging.info('Trainer: %d epochs in %.0f s, %d tokens/s', epochs_run,
+               seconds, stats['train_tokens_per_second'])
   model_lib.export(model, tft_output, tag_names, fn_args.serving_model_dir)
   logging.info('Trainer: exported to %s', fn_args.serving_model_dir)

@@ -104,6 +104,15 @@ def test_pushed_model_tags_raw_tokens_without_project_code(first_run):
                                     'B-ORG', 'I-ORG', 'B-MISC', 'I-MISC'}
 
 
+def test_cli_summary_reads_back_the_run(first_run):
+  from pipeline import cli
+  config, _ = first_run
+  result = cli.summary(config, started=0)
+  assert result['blessed'] is True and result['eval']['f1'] >= 0.6
+  assert result['embedding']['dim'] == 32
+  assert len(result['serving_versions']) >= 1
+
+
 def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   config, _ = first_run
   before = sorted(os.listdir(config.serving_dir))
@@ -158,3 +167,4 @@ def test_malformed_file_names_file_and_line(tmp_path):
   with pytest.raises(Exception) as err:
     local_runner.run(_config(tmp_path, paths))
   assert f"{paths['train']}:2: expected 4 columns" in str(err.value)
+

@@ -1,0 +1,110 @@
+"""Benchmark: the full pipeline on CoNLL-2003 (../shared/data), then the
+exported model's inference speed. Prints figures; asserts nothing.
+
+  python -m pipeline.benchmark [--output runs/bench] [-- extra run options]
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_DATA = os.path.join(os.path.dirname(_ROOT), 'shared', 'data')
+
+
+def _latest(directory):
+  ids = [int(n) for n in os.listdir(directory) if n.isdigit()]
+  return os.path.join(directory, str(max(ids)))
+
+
+def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
+  """Tokens/s tagging all sentences in batches, and the median latency of
+  one ~15-token sentence, both through the tag_tokens signature."""
+  from components import inference  # pylint: disable=g-import-not-at-top
+  tag = inference.load_tagger(model_dir, batch_size=batch_size)
+  tag(sentences[:batch_size])  # warm-up: traces the function
+  tokens = sum(len(s) for s in sentences)
+  started = time.perf_counter()
+  tag(sentences)
+  throughput = tokens / (time.perf_counter() - started)
+  single = [s for s in sentences if 13 <= len(s) <= 17][:repeats]
+  tag(single[:1])
+  latencies = []
+  for s in single:
+    t0 = time.perf_counter()
+    tag([s])
+    latencies.append(1000 * (time.perf_counter() - t0))
+  return {'inference_tokens_per_second': round(throughput),
+          'single_sentence_ms_median': round(statistics.median(latencies), 2),
+          'single_sentence_tokens': round(statistics.mean(map(len, single)), 1)}
+
+
+def main(argv=None):
+  p = argparse.ArgumentParser(description=__doc__,
+                              formatter_class=argparse.RawTextHelpFormatter)
+  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', 'bench'))
+  p.add_argument('--train', default=os.path.join(_DATA, 'conll2003',
+                                                 'eng.train'))
+  p.add_argument('--eval', default=os.path.join(_DATA, 'conll2003',
+                                                'eng.testa'))
+  p.add_argument('--unlabeled', nargs='*',
+                 default=[os.path.join(_DATA, 'unlabeled_en')])
+  p.add_argument('--encoding', default='utf-8')
+  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
+  args = p.parse_args(argv)
+  command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
+             args.train, '--eval', args.eval, '--encoding', args.encoding,
+             '--output', args.output, '--unlabeled', *args.unlabeled,
+             *args.extra]
+  print('benchmark:', ' '.join(command), flush=True)
+  started = time.time()
+  log = os.path.join(os.path.dirname(os.path.abspath(args.output)),
+                     os.path.basename(args.output) + '.log')
+  os.makedirs(os.path.dirname(log), exist_ok=True)
+  with open(log, 'w') as f:
+    code = subprocess.call(command, stdout=f, stderr=subprocess.STDOUT,
+                           cwd=_ROOT)
+  wall = time.time() - started
+  if code:
+    print(f'benchmark: the run failed (exit {code}); see {log}')
+    return code
+  peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+  with open(os.path.join(args.output, 'last_run.json')) as f:
+    run = json.load(f)
+  root = os.path.join(args.output, 'pipeline_root')
+  with open(os.path.join(_latest(os.path.join(root, 'NerTrainer',
+                                              'model_run')),
+                         'training_stats.json')) as f:
+    training = json.load(f)
+  from components import conll  # pylint: disable=g-import-not-at-top
+  sentences = [s.tokens for s in conll.read_file(args.eval, args.encoding)]
+  serving = os.path.join(args.output, 'serving_model')
+  model_dir = os.path.join(serving, sorted(os.listdir(serving))[-1])
+  result = {
+      'command': ' '.join(command),
+      'eval_f1': round(100 * run['eval']['f1'], 2),
+      'eval_precision': round(100 * run['eval']['precision'], 2),
+      'eval_recall': round(100 * run['eval']['recall'], 2),
+      'per_type_f1': {k: round(100 * v['f1'], 2)
+                      for k, v in run['eval']['per_type'].items()},
+      'blessed': run['blessed'],
+      'wall_seconds': round(wall, 1),
+      'peak_memory_mb': round(peak_mb),
+      'epochs_run': training['epochs_run'],
+      'train_tokens_per_second': training['train_tokens_per_second'],
+      **inference_speed(model_dir, sentences),
+      'embedding': run['embedding'],
+  }
+  with open(os.path.join(args.output, 'benchmark.json'), 'w') as f:
+    json.dump(result, f, indent=2)
+  print(json.dumps(result, indent=2))
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,63 @@
+import os
+
+import pytest
+
+from components import conll
+from pipeline import cli
+
+
+def _args(*argv):
+  return cli._parser().parse_args(['run', *argv])
+
+
+def test_help_explains_every_option(capsys):
+  with pytest.raises(SystemExit) as exit_:
+    cli.main(['run', '--help'])
+  assert exit_.value.code == 0
+  text = capsys.readouterr().out
+  for option in ('--train', '--eval', '--test', '--unlabeled',
+                 '--pretrained-vectors', '--vectors-format', '--encoding',
+                 '--tag-scheme', '--static-embeddings', '--min-f1',
+                 '--max-f1-drop', '--output', '--beam-arg', '--embedding'):
+    assert option in text
+
+
+def test_without_data_the_demo_sample_is_generated(tmp_path):
+  config = cli.config_from_args(_args('--output', str(tmp_path)))
+  assert config.output_dir == str(tmp_path)
+  assert config.train.startswith(str(tmp_path / 'data'))
+  assert len(list(conll.read_file(config.train))) > 100
+  assert config.embedding.source == 'word2vec'
+  assert config.embedding.unlabeled_paths == [str(tmp_path / 'data' /
+                                                  'unlabeled.txt')]
+
+
+def test_options_reach_the_config(tmp_path):
+  train, vectors = tmp_path / 'a.conll', tmp_path / 'v.txt'
+  train.write_text('x O\n')
+  vectors.write_text('1 2\nx 0.5 0.5\n')
+  config = cli.config_from_args(_args(
+      '--train', str(train), '--eval', str(train), '--encoding', 'latin-1',
+      '--tag-scheme', 'bioes', '--pretrained-vectors', str(vectors),
+      '--vectors-format', 'glove', '--static-embeddings', '--epochs', '3',
+      '--min-f1', '0.8', '--max-f1-drop', '0.02', '--output',
+      str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
+      '--beam-arg=--direct_running_mode=multi_processing'))
+  assert config.embedding.source == 'pretrained'
+  assert config.embedding.pretrained_format == 'glove'
+  assert config.trainer.embedding_trainable is False
+  assert config.trainer.epochs == 3
+  assert (config.gate.min_f1, config.gate.max_f1_drop) == (0.8, 0.02)
+  assert (config.encoding, config.tag_scheme) == ('latin-1', 'bioes')
+  assert config.beam_args == ('--direct_num_workers=2',
+                              '--direct_running_mode=multi_processing')
+  assert config.serving_dir == os.path.join(str(tmp_path / 'o'),
+                                            'serving_model')
+
+
+def test_missing_files_and_half_given_data_are_refused(tmp_path):
+  with pytest.raises(SystemExit, match='no such file'):
+    cli.config_from_args(_args('--train', str(tmp_path / 'x'), '--eval',
+                               str(tmp_path / 'x')))
+  with pytest.raises(SystemExit, match='both --train and --eval'):
+    cli.config_from_args(_args('--train', str(tmp_path / 'x')))
