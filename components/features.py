@@ -16,7 +16,9 @@ CHUNK = 'chunk'
 TOKEN_IDS = 'token_ids'
 TAG_IDS = 'tag_ids'
 CASING = 'casing'
-TAG_VOCAB = 'tags'  # name of the tag vocabulary TFT writes
+CHAR_IDS = 'char_ids'  # [batch, length * MAX_WORD_CHARS]
+TAG_VOCAB = 'tags'  # names of the vocabularies TFT writes
+CHAR_VOCAB = 'chars'
 
 
 def _bytes(values: List[str]) -> tf.train.Feature:

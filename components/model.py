@@ -11,25 +11,37 @@ import numpy as np
 import tensorflow as tf
 
 from components import features
-from components.preprocessing import CASING_CLASSES
+from components.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
 
 
-def build_model(matrix: np.ndarray, num_tags: int,
+def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
                 config: TrainerConfig) -> keras.Model:
-  """Word embedding (from the artifact, row 0 = padding) + casing embedding,
-  a BiLSTM masked at padding and a per-token softmax over tag ids."""
+  """Word embedding (from the artifact, row 0 = padding), casing embedding and
+  a character CNN per token, a BiLSTM masked at padding and a per-token
+  softmax over tag ids. ``num_chars`` counts character ids including 0."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
+  chars = keras.Input(shape=(None, MAX_WORD_CHARS), dtype='int64',
+                      name=features.CHAR_IDS)
   word_embedding = keras.layers.Embedding(
       matrix.shape[0], matrix.shape[1], mask_zero=True,
       trainable=config.embedding_trainable, name='word_embedding')
   word_embedding.build((None, None))
   word_embedding.embeddings.assign(matrix)
-  x = keras.layers.Concatenate()([
-      word_embedding(token_ids),
-      keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
-                             name='casing_embedding')(casing)])
+  parts = [word_embedding(token_ids),
+           keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
+                                  name='casing_embedding')(casing)]
+  if config.char_filters:
+    # [batch, time, chars, dim] -> convolution along the characters of each
+    # token -> max over them: one vector per token, however rare the word.
+    c = keras.layers.Embedding(num_chars, config.char_dim,
+                               name='char_embedding')(chars)
+    c = keras.layers.Dropout(config.dropout)(c)
+    c = keras.layers.Conv2D(config.char_filters, (1, 3), padding='same',
+                            activation='tanh', name='char_cnn')(c)
+    parts.append(keras.ops.max(c, axis=2))
+  x = keras.layers.Concatenate()(parts)
   x = keras.layers.Dropout(config.dropout)(x)
   # Keras 3's Concatenate drops the embedding mask when one input has none,
   # so the LSTM gets the padding mask explicitly.
@@ -39,7 +51,8 @@ def build_model(matrix: np.ndarray, num_tags: int,
       name='bilstm')(x, mask=mask)
   x = keras.layers.Dropout(config.dropout)(x)
   probs = keras.layers.Dense(num_tags, activation='softmax', name='tags')(x)
-  model = keras.Model([token_ids, casing], probs, name='bilstm_tagger')
+  inputs = [token_ids, casing] + ([chars] if config.char_filters else [])
+  model = keras.Model(inputs, probs, name='bilstm_tagger')
   model.compile(
       optimizer=keras.optimizers.Adam(config.learning_rate),
       loss=keras.losses.SparseCategoricalCrossentropy(),
@@ -81,6 +94,10 @@ class TaggerServing(tf.Module):
     inputs = {
         key: tf.sparse.to_dense(tf.sparse.reset_shape(transformed[key], shape))
         for key in (features.TOKEN_IDS, features.CASING)}
+    chars = tf.sparse.to_dense(tf.sparse.reset_shape(
+        transformed[features.CHAR_IDS], shape * [1, MAX_WORD_CHARS]))
+    inputs[features.CHAR_IDS] = tf.reshape(
+        chars, [shape[0], shape[1], MAX_WORD_CHARS])
     probs = self.model(inputs, training=False)
     tags = tf.gather(self.tag_names, tf.argmax(probs, axis=-1))
     tags = tf.where(tf.equal(tokens, ''), 'O', tags)

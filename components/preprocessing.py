@@ -27,6 +27,12 @@ _CASING_PATTERNS = (  # later patterns win
 )
 
 
+# Characters kept per token (CoNLL tokens rarely run longer) and the size of
+# the character vocabulary; unseen characters share one id.
+MAX_WORD_CHARS = 20
+MAX_CHAR_VOCAB = 300
+
+
 def casing_ids(tokens: tf.Tensor) -> tf.Tensor:
   """int64 casing class of each string (never 0, which is padding)."""
   ids = tf.fill(tf.shape(tokens), tf.constant(CASING_CLASSES.index('other'),
@@ -53,6 +59,28 @@ def lookup_ids(tokens: tf.Tensor, vocab_file: str) -> tf.Tensor:
   return ids
 
 
+def char_ids(tokens: tf.SparseTensor, max_chars: int) -> tf.SparseTensor:
+  """Character ids of each token, ``max_chars`` slots per token (0 = none),
+  flattened to [batch, length * max_chars] so that it travels as one VarLen
+  feature; the trainer reshapes it to [batch, length, max_chars].
+
+  Ids come from a TFT vocabulary of the training characters (1-based, the
+  last id is for characters training never showed).
+  """
+  chars = tf.strings.unicode_split(tokens.values, 'UTF-8')[:, :max_chars]
+  ids = tft.compute_and_apply_vocabulary(
+      chars.flat_values, top_k=MAX_CHAR_VOCAB, num_oov_buckets=1,
+      vocab_filename=features.CHAR_VOCAB) + 1
+  dense = chars.with_flat_values(ids).to_tensor(
+      default_value=0, shape=[None, max_chars])
+  slots = tf.range(max_chars, dtype=tf.int64)
+  rows = tf.repeat(tokens.indices[:, 0], max_chars)
+  cols = tf.reshape(tokens.indices[:, 1:2] * max_chars + slots[None, :], [-1])
+  return tf.SparseTensor(
+      tf.stack([rows, cols], axis=1), tf.reshape(dense, [-1]),
+      tokens.dense_shape * tf.constant([1, max_chars], tf.int64))
+
+
 def preprocessing_fn(inputs: Dict[str, Any],
                      custom_config: Dict[str, Any]) -> Dict[str, Any]:
   vocab_file = artifacts.vocab_file(custom_config[artifacts.URI_CONFIG_KEY])
@@ -63,6 +91,7 @@ def preprocessing_fn(inputs: Dict[str, Any],
           tokens.dense_shape),
       features.CASING: tf.SparseTensor(
           tokens.indices, casing_ids(tokens.values), tokens.dense_shape),
+      features.CHAR_IDS: char_ids(tokens, MAX_WORD_CHARS),
   }
   tags = inputs[features.TAGS]
   outputs[features.TAG_IDS] = tft.compute_and_apply_vocabulary(

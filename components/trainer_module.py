@@ -7,11 +7,14 @@ import time
 from typing import List
 
 import keras
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import artifacts, features, model as model_lib
+from components import artifacts, entity_metrics, features
+from components import model as model_lib
+from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig, from_dict
 
 # Sentences are batched with others of similar length so that padding, and
@@ -23,12 +26,14 @@ TRAINING_STATS_FILE = 'training_stats.json'
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
             shuffle: bool, seed: int = 0) -> tf.data.Dataset:
   """(inputs, tag_ids, weights) batches; weights are 0 at padding."""
-  spec = {k: feature_spec[k] for k in
-          (features.TOKEN_IDS, features.CASING, features.TAG_IDS)}
+  spec = {k: feature_spec[k] for k in (features.TOKEN_IDS, features.CASING,
+                                       features.CHAR_IDS, features.TAG_IDS)}
 
   def parse(record):
     parsed = tf.io.parse_single_example(record, spec)
     dense = {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
+    dense[features.CHAR_IDS] = tf.reshape(dense[features.CHAR_IDS],
+                                          [-1, MAX_WORD_CHARS])
     return dense
 
   paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
@@ -41,12 +46,36 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
       [batch_size] * (len(_BUCKETS) + 1), drop_remainder=False)
 
   def split(x):
-    inputs = {features.TOKEN_IDS: x[features.TOKEN_IDS],
-              features.CASING: x[features.CASING]}
+    inputs = {k: x[k] for k in (features.TOKEN_IDS, features.CASING,
+                                features.CHAR_IDS)}
     weights = tf.cast(tf.not_equal(x[features.TOKEN_IDS], 0), tf.float32)
     return inputs, x[features.TAG_IDS], weights
 
   return ds.map(split).prefetch(tf.data.AUTOTUNE)
+
+
+class EntityF1(keras.callbacks.Callback):
+  """Adds ``val_f1`` (entity F1, conlleval semantics) to each epoch's logs,
+  so that early stopping keeps the weights that tag entities best, not the
+  ones with the lowest per-token loss."""
+
+  def __init__(self, data: tf.data.Dataset, tag_names: List[str]):
+    super().__init__()
+    self.data = data
+    self.tag_names = np.array(tag_names)
+
+  def on_epoch_end(self, epoch, logs=None):
+    gold, predicted = [], []
+    for inputs, tags, weights in self.data:
+      best = np.argmax(self.model.predict_on_batch(inputs), axis=-1)
+      lengths = weights.numpy().sum(axis=1).astype(int)
+      for g, p, n in zip(tags.numpy(), best, lengths):
+        gold.append(self.tag_names[g[:n]])
+        predicted.append(self.tag_names[p[:n]])
+    f1 = entity_metrics.score(gold, predicted)['f1']
+    if logs is not None:
+      logs['val_f1'] = f1
+    logging.info('Trainer: epoch %d eval entity F1 %.4f', epoch + 1, f1)
 
 
 def run_fn(fn_args: FnArgs) -> None:
@@ -65,10 +94,12 @@ def run_fn(fn_args: FnArgs) -> None:
   train = dataset(fn_args.train_files, spec, config.batch_size, True,
                   config.seed)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
-  model = model_lib.build_model(matrix, len(tag_names), config)
+  num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
+  model = model_lib.build_model(matrix, len(tag_names), num_chars, config)
   model.summary(print_fn=logging.info)
   callbacks = [
-      keras.callbacks.EarlyStopping(monitor='val_loss',
+      EntityF1(evaluation, tag_names),
+      keras.callbacks.EarlyStopping(monitor='val_f1', mode='max',
                                     patience=config.patience,
                                     restore_best_weights=True),
       keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),

@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
   t.add_argument('--dropout', type=float, default=trn.dropout)
   t.add_argument('--learning-rate', type=float, default=trn.learning_rate)
   t.add_argument('--patience', type=int, default=trn.patience,
-                 help='early-stopping patience in epochs (eval loss)')
+                 help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--seed', type=int, default=trn.seed)
   g = run.add_argument_group('blessing gate')
   g.add_argument('--min-f1', type=float, default=gate.min_f1,

@@ -58,11 +58,13 @@ class TrainerConfig:
   embedding_trainable: bool = True  # False: static (frozen) embeddings
   lstm_units: int = 100
   casing_dim: int = 8
+  char_dim: int = 25
+  char_filters: int = 50  # 0: no character CNN
   dropout: float = 0.3
   batch_size: int = 32
   epochs: int = 20
   learning_rate: float = 0.003
-  patience: int = 3  # early stopping on eval loss
+  patience: int = 3  # early stopping on eval entity F1 (epochs)
   seed: int = 0
 
 

@@ -2,20 +2,24 @@ import numpy as np
 import tensorflow as tf
 
 from components import features, model as model_lib
+from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
 
 
-def _inputs(ids, casing=None):
+def _inputs(ids, chars=None):
   ids = np.array(ids, dtype=np.int64)
-  return {features.TOKEN_IDS: ids,
-          features.CASING: np.ones_like(ids) if casing is None else casing}
+  if chars is None:
+    chars = np.where(ids[..., None] > 0, 3, 0) * np.ones(
+        ids.shape + (MAX_WORD_CHARS,), np.int64)
+  return {features.TOKEN_IDS: ids, features.CASING: np.ones_like(ids),
+          features.CHAR_IDS: chars}
 
 
 def test_embedding_initialised_from_matrix_static_or_fine_tuned():
   matrix = np.random.default_rng(0).normal(size=(10, 6)).astype(np.float32)
   matrix[0] = 0
   for trainable in (True, False):
-    m = model_lib.build_model(matrix, 5, TrainerConfig(
+    m = model_lib.build_model(matrix, 5, 12, TrainerConfig(
         embedding_trainable=trainable, lstm_units=4))
     layer = m.get_layer('word_embedding')
     np.testing.assert_array_equal(layer.get_weights()[0], matrix)
@@ -27,7 +31,7 @@ def test_embedding_initialised_from_matrix_static_or_fine_tuned():
 
 def test_static_embedding_does_not_change_in_training():
   matrix = np.random.default_rng(1).normal(size=(8, 4)).astype(np.float32)
-  m = model_lib.build_model(matrix, 3, TrainerConfig(
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
       embedding_trainable=False, lstm_units=4, learning_rate=0.1))
   x = _inputs([[1, 2, 3, 0]])
   m.fit(x, np.array([[0, 1, 2, 0]]), verbose=0, epochs=2)
@@ -37,10 +41,21 @@ def test_static_embedding_does_not_change_in_training():
 
 def test_padding_is_masked():
   matrix = np.random.default_rng(2).normal(size=(8, 4)).astype(np.float32)
-  m = model_lib.build_model(matrix, 3, TrainerConfig(lstm_units=4))
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
   short = m(_inputs([[4, 5, 0, 0]]), training=False).numpy()
   longer = m(_inputs([[4, 5, 0, 0, 0, 0]]), training=False).numpy()
   np.testing.assert_allclose(short[0, :2], longer[0, :2], rtol=1e-5)
+
+
+def test_characters_reach_the_output_and_can_be_switched_off():
+  matrix = np.random.default_rng(3).normal(size=(8, 4)).astype(np.float32)
+  x = _inputs([[4, 5]])
+  other = dict(x, **{features.CHAR_IDS: x[features.CHAR_IDS] + 5})
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
+  assert not np.allclose(m(x), m(other))
+  plain = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+      lstm_units=4, char_filters=0))
+  np.testing.assert_allclose(plain(x), plain(other))
 
 
 def test_repair_iob2():

@@ -56,6 +56,18 @@ def test_tag_vocabulary_and_casing(tmp_path):
                      'has_digit', 'mixed', 'other']
 
 
+def test_char_ids_fixed_slots_per_token(tmp_path):
+  out, tft_output = _run(tmp_path, [(['ab', 'b', 'a' * 30], ['O'] * 3)])
+  chars = [c.decode() for c in tft_output.vocabulary_by_name(
+      features.CHAR_VOCAB)]
+  ids = np.array(out[0][features.CHAR_IDS]).reshape(
+      3, preprocessing.MAX_WORD_CHARS)
+  a, b = chars.index('a') + 1, chars.index('b') + 1
+  assert ids[0, :3].tolist() == [a, b, 0] and not ids[0, 2:].any()
+  assert ids[1, :2].tolist() == [b, 0]
+  assert ids[2].tolist() == [a] * preprocessing.MAX_WORD_CHARS  # truncated
+
+
 def test_vocabulary_becomes_an_asset_of_the_transform_graph(tmp_path):
   _, tft_output = _run(tmp_path, [(['a'], ['O'])])
   assets = os.listdir(os.path.join(tft_output.transform_savedmodel_dir,
