@@ -8,7 +8,8 @@ and error messages must carry line numbers; files are spread across workers.
 """
 
 import os
-from typing import Any, Dict, Iterator
+import re
+from typing import Any, Dict, Iterator, List
 
 import apache_beam as beam
 import tensorflow as tf
@@ -42,16 +43,45 @@ def _parse_file(path: str, encoding: str,
     yield features.to_example(sentence)
 
 
+_SPAN = re.compile(r'\{SPAN(?::(\d+))?\}')
+
+
+def with_span(pattern: str, span: int) -> str:
+  """A pattern with its {SPAN} / {SPAN:width} spec replaced by ``span``."""
+  return _SPAN.sub(lambda m: str(span).zfill(int(m.group(1) or 0)), pattern)
+
+
+def window_patterns(resolved: str, originals: List[str], span: int,
+                    window: int) -> List[str]:
+  """Patterns of the ``window`` newest spans up to ``span``.
+
+  The driver hands the executor the pattern already resolved to the newest
+  span; the original (with {SPAN}) tells how to name the older ones.
+  """
+  for original in originals:
+    regex = r'\d+'.join(map(re.escape, _SPAN.sub('\0', original).split('\0')))
+    if _SPAN.search(original) and re.fullmatch(regex, resolved):
+      first = max(0, span - window + 1)
+      return [with_span(original, s) for s in range(first, span + 1)]
+  return [resolved]
+
+
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
 @beam.typehints.with_output_types(tf.train.Example)
 def _ConllToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
                     split_pattern: str) -> beam.pvalue.PCollection:
   options = _options(exec_properties)
-  pattern = os.path.join(exec_properties['input_base'], split_pattern)
-  files = sorted(tf.io.gfile.glob(pattern))
+  patterns = [split_pattern]
+  window = int(options.get('span_window', 1))
+  if window > 1 and exec_properties.get('span') is not None:
+    patterns = window_patterns(split_pattern, options.get('patterns', []),
+                               int(exec_properties['span']), window)
+  files = sorted({f for p in patterns for f in tf.io.gfile.glob(
+      os.path.join(exec_properties['input_base'], p))})
   if not files:
-    raise FileNotFoundError(f'no CoNLL file matches {pattern}')
+    raise FileNotFoundError('no CoNLL file matches ' + ', '.join(
+        os.path.join(exec_properties['input_base'], p) for p in patterns))
   return (pipeline
           | 'Files' >> beam.Create(files)
           | 'Reshuffle' >> beam.Reshuffle()
@@ -71,20 +101,28 @@ class ConllExampleGen(FileBasedExampleGen):
 
   Args:
     input_base: directory the split patterns are relative to.
-    input_config: example_gen_pb2.Input with one split per file pattern.
+    input_config: example_gen_pb2.Input with one split per file pattern;
+      patterns may hold {SPAN} (the newest span is taken, as in TFX).
     encoding: text encoding of the files (utf-8, latin-1, ...).
     tag_scheme: auto, iob1, iob2 or bioes; tags are written as IOB2.
+    span_window: with {SPAN} patterns, read the newest N spans together (a
+      rolling window); the output artifact carries the newest span number.
   """
 
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
   def __init__(self, input_base: str, input_config: example_gen_pb2.Input,
-               encoding: str = 'utf-8', tag_scheme: str = 'auto', **kwargs):
+               encoding: str = 'utf-8', tag_scheme: str = 'auto',
+               span_window: int = 1, **kwargs):
     if tag_scheme not in conll.SCHEMES:
       raise ValueError(f'tag_scheme must be one of {conll.SCHEMES}')
     ''.encode(encoding)  # fail now on an unknown encoding name
     struct = struct_pb2.Struct()
-    struct.update({'encoding': encoding, 'tag_scheme': tag_scheme})
+    if span_window < 1:
+      raise ValueError('span_window must be at least 1')
+    struct.update({'encoding': encoding, 'tag_scheme': tag_scheme,
+                   'span_window': span_window,
+                   'patterns': [s.pattern for s in input_config.splits]})
     packed = any_pb2.Any()
     packed.Pack(struct)
     super().__init__(

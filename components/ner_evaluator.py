@@ -77,14 +77,19 @@ class Executor(base_executor.BaseExecutor):
     logging.info('NerEvaluator: model %s\n%s', model.uri,
                  entity_metrics.format_report(current))
     base = None
-    if baseline is not None and baseline.id != model.id:
-      base = evaluate_model(baseline.uri, sentences)
-      logging.info('NerEvaluator: baseline %s\n%s', baseline.uri,
-                   entity_metrics.format_report(base))
-    blessed, reason = decide(
-        current['f1'], base['f1'] if base else None,
-        float(exec_properties['min_f1']),
-        float(exec_properties['max_f1_drop']))
+    if baseline is not None and baseline.id == model.id:
+      # An unchanged (cached) rerun: the model is already blessed and pushed;
+      # blessing it again would only make Pusher push a duplicate version.
+      blessed, reason = False, 'the model is already the blessed baseline'
+    else:
+      if baseline is not None:
+        base = evaluate_model(baseline.uri, sentences)
+        logging.info('NerEvaluator: baseline %s\n%s', baseline.uri,
+                     entity_metrics.format_report(base))
+      blessed, reason = decide(
+          current['f1'], base['f1'] if base else None,
+          float(exec_properties['min_f1']),
+          float(exec_properties['max_f1_drop']))
     logging.info('NerEvaluator: %s: %s',
                  'BLESSED' if blessed else 'NOT BLESSED', reason)
 

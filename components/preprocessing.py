@@ -94,6 +94,8 @@ def preprocessing_fn(inputs: Dict[str, Any],
       features.CHAR_IDS: char_ids(tokens, MAX_WORD_CHARS),
   }
   tags = inputs[features.TAGS]
+  # Ids by frequency, so 0 is 'O'. A tag the training split never shows (eval
+  # may hold one) maps to 'O' for the loss; entity F1 is scored on strings.
   outputs[features.TAG_IDS] = tft.compute_and_apply_vocabulary(
-      tags, vocab_filename=features.TAG_VOCAB)
+      tags, vocab_filename=features.TAG_VOCAB, default_value=0)
   return outputs

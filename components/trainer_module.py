@@ -86,6 +86,9 @@ def run_fn(fn_args: FnArgs) -> None:
   tft_output = tft.TFTransformOutput(fn_args.transform_output)
   tag_names = tft_output.vocabulary_by_name(features.TAG_VOCAB)
   tag_names = [t.decode() if isinstance(t, bytes) else t for t in tag_names]
+  if tag_names[0] != 'O':
+    raise ValueError(f"the most frequent training tag is {tag_names[0]!r}, "
+                     "not 'O': is the tag column the last one?")
   matrix = artifacts.load_matrix(embedding_uri)
   logging.info('Trainer: %d embedding rows x %d, %d tags, %s embeddings',
                matrix.shape[0], matrix.shape[1], len(tag_names),

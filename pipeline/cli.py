@@ -43,7 +43,32 @@ def _parser() -> argparse.ArgumentParser:
   data.add_argument('--schema-dir', default='',
                     help='directory with a schema.pbtxt to validate against '
                     '(default: the curated schema/ of this project)')
-  e = run.add_argument_group('embeddings')
+  _add_common_options(run)
+  retrain = sub.add_parser(
+      'retrain', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='one scheduled-retrain cycle on the newest span(s) of a data root',
+      description='Take the newest span (or --window newest spans) under '
+      '--data-root, retrain, evaluate against the last blessed model and push '
+      'only if the gate passes. Caching is on: an unchanged rerun is cheap.')
+  spans = retrain.add_argument_group('data')
+  spans.add_argument('--data-root', required=True,
+                     help='folder holding span-N/ subfolders (local or gs://)')
+  spans.add_argument('--train-pattern', default='span-{SPAN}/train.conll',
+                     help='training files, relative to --data-root')
+  spans.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
+  spans.add_argument('--window', type=int, default=1,
+                     help='train on the newest N spans together')
+  spans.add_argument('--encoding', default='utf-8')
+  spans.add_argument('--tag-scheme', default='auto',
+                     choices=['auto', 'iob1', 'iob2', 'bioes'])
+  spans.add_argument('--schema-dir', default='')
+  _add_common_options(retrain)
+  return p
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+  emb, trn, gate = EmbeddingConfig(), TrainerConfig(), GateConfig()
+  e = parser.add_argument_group('embeddings')
   e.add_argument('--embedding', default=None,
                  choices=['word2vec', 'pretrained', 'random'],
                  help='word2vec: train on the training tokens plus '
@@ -67,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
   e.add_argument('--vocab-min-count', type=int, default=emb.vocab_min_count,
                  help='training words seen fewer times are left out')
   e.add_argument('--max-vocab-size', type=int, default=emb.max_vocab_size)
-  t = run.add_argument_group('model and training')
+  t = parser.add_argument_group('model and training')
   t.add_argument('--static-embeddings', action='store_true',
                  help='freeze the embedding layer (default: fine-tune it)')
   t.add_argument('--epochs', type=int, default=trn.epochs)
@@ -78,12 +103,12 @@ def _parser() -> argparse.ArgumentParser:
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--seed', type=int, default=trn.seed)
-  g = run.add_argument_group('blessing gate')
+  g = parser.add_argument_group('blessing gate')
   g.add_argument('--min-f1', type=float, default=gate.min_f1,
                  help='entity F1 (0..1) a model must reach on --eval')
   g.add_argument('--max-f1-drop', type=float, default=gate.max_f1_drop,
                  help='how far F1 may fall below the last blessed model')
-  o = run.add_argument_group('output')
+  o = parser.add_argument_group('output')
   o.add_argument('--output', default=_DEFAULT_OUTPUT,
                  help='directory for everything the run writes: pipeline '
                  'root, metadata.sqlite, serving_model/<version>/')
@@ -93,34 +118,44 @@ def _parser() -> argparse.ArgumentParser:
   o.add_argument('--beam-arg', action='append', default=None,
                  metavar='ARG', help='Beam pipeline argument, repeatable '
                  '(replaces the defaults)')
-  return p
 
 
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   output = os.path.abspath(args.output)
-  train, eval_, test = args.train, args.eval, args.test
   unlabeled = list(args.unlabeled)
-  if not train and not eval_:
+  extra = {}
+  if args.command == 'retrain':
+    train, eval_, test = args.train_pattern, args.eval_pattern, ''
+    data_root = args.data_root
+    if '://' not in data_root:
+      data_root = os.path.abspath(data_root)
+      if not os.path.isdir(data_root):
+        raise SystemExit(f'ner-pipeline: no such directory: {data_root}')
+    extra.update(data_root=data_root, span_window=args.window,
+                 enable_cache=True)
+  else:
+    train, eval_, test = args.train, args.eval, args.test
+    extra['enable_cache'] = args.cache
+  if args.command == 'run' and not train and not eval_:
     from pipeline import synthetic_data  # pylint: disable=g-import-not-at-top
     paths = synthetic_data.write_demo_data(os.path.join(output, 'data'))
     train, eval_, test = paths['train'], paths['eval'], paths['test']
     unlabeled = unlabeled or [paths['unlabeled']]
-  elif not (train and eval_):
+  elif args.command == 'run' and not (train and eval_):
     raise SystemExit('ner-pipeline: give both --train and --eval, or neither '
                      'for the synthetic demo')
-  for path in (train, eval_, test, args.pretrained_vectors, *unlabeled):
+  data_files = () if args.command == 'retrain' else (train, eval_, test)
+  for path in (*data_files, args.pretrained_vectors, *unlabeled):
     if path and '://' not in path and not os.path.exists(path):
       raise SystemExit(f'ner-pipeline: no such file or directory: {path}')
   source = args.embedding or ('pretrained' if args.pretrained_vectors
                               else 'word2vec')
-  extra = {}
   if args.beam_arg is not None:
     extra['beam_args'] = tuple(args.beam_arg)
   return PipelineConfig(
       output_dir=output, train=train, eval=eval_, test=test or '',
       encoding=args.encoding, tag_scheme=args.tag_scheme,
       schema_dir=os.path.abspath(args.schema_dir) if args.schema_dir else '',
-      enable_cache=args.cache,
       embedding=EmbeddingConfig(
           source=source, pretrained_path=args.pretrained_vectors,
           pretrained_format=args.vectors_format,

@@ -77,11 +77,18 @@ class GateConfig:
 
 @dataclasses.dataclass
 class PipelineConfig:
-  """One run of the pipeline: where data and outputs are, and how to build."""
+  """One run of the pipeline: where data and outputs are, and how to build.
+
+  Without ``data_root``, train/eval/test are file paths. With it, they are
+  patterns relative to it and may hold {SPAN} (e.g. ``span-{SPAN}/train.conll``)
+  so that each run takes the newest span, or the ``span_window`` newest.
+  """
   output_dir: str
   train: str
   eval: str
   test: str = ''
+  data_root: str = ''
+  span_window: int = 1
   encoding: str = 'utf-8'
   tag_scheme: str = 'auto'
   pipeline_name: str = 'ner-word2vec'
@@ -102,9 +109,12 @@ class PipelineConfig:
   def metadata_path(self) -> str:
     return os.path.join(self.output_dir, 'metadata.sqlite')
 
+  serving_dir_override: str = ''  # e.g. gs://bucket/serving on Vertex
+
   @property
   def serving_dir(self) -> str:
-    return os.path.join(self.output_dir, 'serving_model')
+    return self.serving_dir_override or os.path.join(self.output_dir,
+                                                      'serving_model')
 
 
 def default_schema_dir() -> str:

@@ -19,21 +19,34 @@ RUN_FN = 'components.trainer_module.run_fn'
 
 
 def split_patterns(config: PipelineConfig) -> Tuple[str, Dict[str, str]]:
-  """input_base and per-split patterns relative to it, from file paths."""
+  """input_base and per-split patterns relative to it.
+
+  With ``data_root`` the config holds the patterns already; otherwise they
+  come from file paths (local or gs://) under their longest common folder.
+  """
   files = {'train': config.train, 'eval': config.eval}
   if config.test:
     files['test'] = config.test
-  files = {k: os.path.abspath(v) if '://' not in v else v
+  if config.data_root:
+    return config.data_root, files
+  files = {k: v if '://' in v else os.path.abspath(v)
            for k, v in files.items()}
-  base = os.path.commonpath([os.path.dirname(p) for p in files.values()])
-  return base, {k: os.path.relpath(p, base) for k, p in files.items()}
+  folders = [p.rsplit('/', 1)[0].split('/') for p in files.values()]
+  common = []
+  for parts in zip(*folders):
+    if len(set(parts)) != 1:
+      break
+    common.append(parts[0])
+  base = '/'.join(common) or '/'
+  return base, {k: p[len(base):].lstrip('/') for k, p in files.items()}
 
 
 def create_components(config: PipelineConfig) -> List:
   base, patterns = split_patterns(config)
   example_gen = ConllExampleGen(
       input_base=base, input_config=input_config(patterns),
-      encoding=config.encoding, tag_scheme=config.tag_scheme)
+      encoding=config.encoding, tag_scheme=config.tag_scheme,
+      span_window=config.span_window)
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs['examples'])
   schema_importer = tfx.dsl.Importer(
