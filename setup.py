@@ -19,6 +19,7 @@ setup(
         'gensim>=4.3,<4.4',  # 4.4 breaks on numpy 1.26 at run time
         'numpy>=1.22,<2',
         'dill',  # imported by tensorflow-transform, not declared by it
+        'kfp==2.5.0',  # without it TFX has no KubeflowV2DagRunner
     ],
     extras_require={'test': ['pytest']},
     entry_points={'console_scripts': ['ner-pipeline=pipeline.cli:main']},

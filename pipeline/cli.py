@@ -63,10 +63,71 @@ def _parser() -> argparse.ArgumentParser:
                      choices=['auto', 'iob1', 'iob2', 'bioes'])
   spans.add_argument('--schema-dir', default='')
   _add_common_options(retrain)
+
+  comp = sub.add_parser(
+      'compile', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='compile the pipeline for Kubeflow Pipelines v2 / Vertex AI',
+      description='Compile the same DAG with KubeflowV2DagRunner into a '
+      'pipeline-spec JSON file (both Vertex AI Pipelines and Kubeflow '
+      'Pipelines v2 run it). data_root, min_f1 and max_f1_drop become '
+      'runtime parameters.')
+  c = comp.add_argument_group('target')
+  c.add_argument('--target', choices=['vertex', 'kubeflow'], default='vertex')
+  c.add_argument('--image', required=True,
+                 help='container image with this project (see Dockerfile)')
+  c.add_argument('--pipeline-root', required=True,
+                 help='gs:// folder for all artifacts')
+  c.add_argument('--data-root', required=True,
+                 help='folder with the CoNLL files or span-N/ folders')
+  c.add_argument('--train-pattern', default='span-{SPAN}/train.conll')
+  c.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
+  c.add_argument('--window', type=int, default=1)
+  c.add_argument('--encoding', default='utf-8')
+  c.add_argument('--tag-scheme', default='auto',
+                 choices=['auto', 'iob1', 'iob2', 'bioes'])
+  c.add_argument('--serving-dir', required=True,
+                 help='where Pusher writes <version>/ folders (gs://...)')
+  c.add_argument('--schema-dir', default='/pipeline/schema',
+                 help='schema folder as the containers see it (the image '
+                 'holds this project at /pipeline), or a gs:// copy')
+  c.add_argument('--pipeline-name', default='ner-word2vec')
+  c.add_argument('--output', required=True, help='compiled JSON file')
+  _add_common_options(comp, local=False)
+
+  for name, text in (('submit', 'run a compiled pipeline once on Vertex AI'),
+                     ('schedule', 'run a compiled pipeline on a schedule')):
+    cmd = sub.add_parser(
+        name, help=text, description=text + '. --dry-run prints the exact '
+        'request instead of sending it.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    cmd.add_argument('--compiled', required=True,
+                     help='file written by `ner-pipeline compile`')
+    cmd.add_argument('--project', required=True)
+    cmd.add_argument('--region', default='us-central1')
+    cmd.add_argument('--pipeline-root', default='',
+                     help='override the compiled gs:// pipeline root')
+    cmd.add_argument('--service-account', default='',
+                     help='service account the pipeline runs as')
+    cmd.add_argument('--param', action='append', default=[],
+                     metavar='NAME=VALUE',
+                     help='runtime parameter, e.g. data_root=gs://b/data or '
+                     'min_f1=0.85 (repeatable)')
+    cmd.add_argument('--job-id', default='', help='PipelineJob id')
+    cmd.add_argument('--dry-run', action='store_true',
+                     help='print the request as JSON and send nothing')
+    if name == 'schedule':
+      cmd.add_argument('--cron', required=True,
+                       help='5-field cron, e.g. "0 3 * * 1" (Mondays 03:00)')
+      cmd.add_argument('--time-zone', default='',
+                       help='IANA time zone of the cron, e.g. Europe/Berlin')
+      cmd.add_argument('--max-concurrent-runs', type=int, default=1)
+      cmd.add_argument('--display-name', default='')
   return p
 
 
-def _add_common_options(parser: argparse.ArgumentParser) -> None:
+def _add_common_options(parser: argparse.ArgumentParser,
+                        local: bool = True) -> None:
+  """Embedding, model and gate options; output options for local runs."""
   emb, trn, gate = EmbeddingConfig(), TrainerConfig(), GateConfig()
   e = parser.add_argument_group('embeddings')
   e.add_argument('--embedding', default=None,
@@ -108,13 +169,14 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
                  help='entity F1 (0..1) a model must reach on --eval')
   g.add_argument('--max-f1-drop', type=float, default=gate.max_f1_drop,
                  help='how far F1 may fall below the last blessed model')
-  o = parser.add_argument_group('output')
-  o.add_argument('--output', default=_DEFAULT_OUTPUT,
-                 help='directory for everything the run writes: pipeline '
-                 'root, metadata.sqlite, serving_model/<version>/')
-  o.add_argument('--cache', action='store_true',
-                 help='reuse outputs of unchanged components from earlier '
-                 'runs in the same --output')
+  o = parser.add_argument_group('output' if local else 'beam')
+  if local:
+    o.add_argument('--output', default=_DEFAULT_OUTPUT,
+                   help='directory for everything the run writes: pipeline '
+                   'root, metadata.sqlite, serving_model/<version>/')
+    o.add_argument('--cache', action='store_true',
+                   help='reuse outputs of unchanged components from earlier '
+                   'runs in the same --output')
   o.add_argument('--beam-arg', action='append', default=None,
                  metavar='ARG', help='Beam pipeline argument, repeatable '
                  '(replaces the defaults)')
@@ -123,8 +185,15 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   output = os.path.abspath(args.output)
   unlabeled = list(args.unlabeled)
-  extra = {}
-  if args.command == 'retrain':
+  extra: Dict[str, Any] = {}
+  if args.command == 'compile':
+    output = os.path.abspath('.')
+    extra.update(data_root=args.data_root, span_window=args.window,
+                 pipeline_root_override=args.pipeline_root,
+                 serving_dir_override=args.serving_dir,
+                 pipeline_name=args.pipeline_name, enable_cache=True)
+    train, eval_, test = args.train_pattern, args.eval_pattern, ''
+  elif args.command == 'retrain':
     train, eval_, test = args.train_pattern, args.eval_pattern, ''
     data_root = args.data_root
     if '://' not in data_root:
@@ -144,7 +213,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   elif args.command == 'run' and not (train and eval_):
     raise SystemExit('ner-pipeline: give both --train and --eval, or neither '
                      'for the synthetic demo')
-  data_files = () if args.command == 'retrain' else (train, eval_, test)
+  data_files = (train, eval_, test) if args.command == 'run' else ()
   for path in (*data_files, args.pretrained_vectors, *unlabeled):
     if path and '://' not in path and not os.path.exists(path):
       raise SystemExit(f'ner-pipeline: no such file or directory: {path}')
@@ -155,7 +224,9 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   return PipelineConfig(
       output_dir=output, train=train, eval=eval_, test=test or '',
       encoding=args.encoding, tag_scheme=args.tag_scheme,
-      schema_dir=os.path.abspath(args.schema_dir) if args.schema_dir else '',
+      schema_dir=(args.schema_dir if args.command == 'compile' or
+                  '://' in args.schema_dir else
+                  os.path.abspath(args.schema_dir) if args.schema_dir else ''),
       embedding=EmbeddingConfig(
           source=source, pretrained_path=args.pretrained_vectors,
           pretrained_format=args.vectors_format,
@@ -208,8 +279,42 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
   return out
 
 
+def _vertex(args: argparse.Namespace) -> int:
+  from pipeline import vertex  # pylint: disable=g-import-not-at-top
+  try:
+    request = vertex.job_request(
+        vertex.load_compiled(args.compiled), args.project, args.region,
+        pipeline_root=args.pipeline_root,
+        service_account=args.service_account,
+        parameter_values=vertex.parse_parameters(args.param),
+        job_id=args.job_id)
+    if args.command == 'schedule':
+      request = vertex.schedule_request(
+          request, args.cron, display_name=args.display_name,
+          time_zone=args.time_zone,
+          max_concurrent_runs=args.max_concurrent_runs)
+  except ValueError as e:
+    raise SystemExit(f'ner-pipeline {args.command}: {e}') from None
+  if args.dry_run:
+    print(json.dumps(vertex.as_dict(request), indent=2, sort_keys=True))
+    return 0
+  send = vertex.send_schedule if args.command == 'schedule' else (
+      vertex.send_job)
+  print(f'ner-pipeline {args.command}: created {send(request).name}')
+  return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
   args = _parser().parse_args(argv)
+  if args.command in ('submit', 'schedule'):
+    return _vertex(args)
+  if args.command == 'compile':
+    args.unlabeled = list(args.unlabeled)
+    config = config_from_args(args)
+    from pipeline import kubeflow_runner  # pylint: disable=g-import-not-at-top
+    kubeflow_runner.compile_pipeline(config, args.image, args.output)
+    print(f'ner-pipeline compile: wrote {args.output} ({args.target})')
+    return 0
   config = config_from_args(args)
   print(f'ner-pipeline: writing everything under {config.output_dir}',
         flush=True)

@@ -101,9 +101,12 @@ class PipelineConfig:
   gate: GateConfig = dataclasses.field(default_factory=GateConfig)
   enable_cache: bool = False
 
+  pipeline_root_override: str = ''  # e.g. gs://bucket/root on Vertex
+
   @property
   def pipeline_root(self) -> str:
-    return os.path.join(self.output_dir, 'pipeline_root')
+    return self.pipeline_root_override or os.path.join(self.output_dir,
+                                                        'pipeline_root')
 
   @property
   def metadata_path(self) -> str:

@@ -2,7 +2,7 @@
 
 import dataclasses
 import os
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from tfx import v1 as tfx
 
@@ -41,10 +41,28 @@ def split_patterns(config: PipelineConfig) -> Tuple[str, Dict[str, str]]:
   return base, {k: p[len(base):].lstrip('/') for k, p in files.items()}
 
 
-def create_components(config: PipelineConfig) -> List:
+def runtime_parameters(config: PipelineConfig) -> Dict[str, Any]:
+  """Values an orchestrator (Kubeflow, Vertex) may set per run, with the
+  config's values as defaults."""
+  base, _ = split_patterns(config)
+  param = tfx.dsl.experimental.RuntimeParameter
+  return {
+      'data_root': param(name='data_root', ptype=str, default=base),
+      'min_f1': param(name='min_f1', ptype=float, default=config.gate.min_f1),
+      'max_f1_drop': param(name='max_f1_drop', ptype=float,
+                           default=config.gate.max_f1_drop),
+  }
+
+
+def create_components(config: PipelineConfig,
+                      params: Optional[Dict[str, Any]] = None) -> List:
+  """All components, wired. ``params`` (see runtime_parameters) replaces the
+  data root and the gate thresholds by orchestrator parameters."""
   base, patterns = split_patterns(config)
+  params = params or {}
   example_gen = ConllExampleGen(
-      input_base=base, input_config=input_config(patterns),
+      input_base=params.get('data_root', base),
+      input_config=input_config(patterns),
       encoding=config.encoding, tag_scheme=config.tag_scheme,
       span_window=config.span_window)
   statistics_gen = tfx.components.StatisticsGen(
@@ -87,7 +105,8 @@ def create_components(config: PipelineConfig) -> List:
       examples=example_gen.outputs['examples'],
       model=trainer.outputs['model'],
       baseline_model=model_resolver.outputs['model'],
-      min_f1=config.gate.min_f1, max_f1_drop=config.gate.max_f1_drop)
+      min_f1=params.get('min_f1', config.gate.min_f1),
+      max_f1_drop=params.get('max_f1_drop', config.gate.max_f1_drop))
   pusher = tfx.components.Pusher(
       model=trainer.outputs['model'],
       model_blessing=evaluator.outputs['blessing'],
@@ -99,13 +118,17 @@ def create_components(config: PipelineConfig) -> List:
           evaluator, pusher]
 
 
-def create_pipeline(config: PipelineConfig) -> tfx.dsl.Pipeline:
+def create_pipeline(config: PipelineConfig,
+                    for_orchestrator: bool = False) -> tfx.dsl.Pipeline:
+  """The pipeline; locally with a SQLite metadata store, or, for Kubeflow /
+  Vertex (which bring their own metadata), with runtime parameters."""
   return tfx.dsl.Pipeline(
       pipeline_name=config.pipeline_name,
       pipeline_root=config.pipeline_root,
-      components=create_components(config),
+      components=create_components(
+          config, runtime_parameters(config) if for_orchestrator else None),
       enable_cache=config.enable_cache,
-      metadata_connection_config=(
+      metadata_connection_config=None if for_orchestrator else (
           tfx.orchestration.metadata.sqlite_metadata_connection_config(
               config.metadata_path)),
       beam_pipeline_args=list(config.beam_args))
