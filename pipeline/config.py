@@ -11,6 +11,16 @@ from typing import Any, Dict, List, Optional, Sequence, Type, TypeVar
 
 T = TypeVar('T')
 
+# Beam: the DirectRunner in multi-processing mode with one worker per core
+# (0 = all cores) on a laptop; docs/beam_runners.md has Dataflow, Flink and
+# Spark settings. Single-process in-memory mode starts faster on tiny data.
+LOCAL_BEAM_ARGS = ('--runner=DirectRunner',
+                   '--direct_running_mode=multi_processing',
+                   '--direct_num_workers=0')
+IN_MEMORY_BEAM_ARGS = ('--runner=DirectRunner',
+                       '--direct_running_mode=in_memory',
+                       '--direct_num_workers=1')
+
 
 def from_dict(cls: Type[T], values: Optional[Dict[str, Any]]) -> T:
   """Builds a config dataclass, rejecting unknown keys with a clear error."""
@@ -93,8 +103,7 @@ class PipelineConfig:
   tag_scheme: str = 'auto'
   pipeline_name: str = 'ner-word2vec'
   schema_dir: str = ''  # default: the curated schema/ of this project
-  beam_args: Sequence[str] = ('--direct_running_mode=in_memory',
-                              '--direct_num_workers=1')
+  beam_args: Sequence[str] = LOCAL_BEAM_ARGS
   embedding: EmbeddingConfig = dataclasses.field(
       default_factory=EmbeddingConfig)
   trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from components import conll
+from components import conll, features
 from pipeline import local_runner, synthetic_data
-from pipeline.config import (EmbeddingConfig, GateConfig, PipelineConfig,
-                             TrainerConfig)
+from pipeline.config import (IN_MEMORY_BEAM_ARGS, EmbeddingConfig, GateConfig,
+                             PipelineConfig, TrainerConfig)
 
 
 def _latest(root, *parts):
@@ -20,10 +20,10 @@ def _latest(root, *parts):
   return os.path.join(directory, str(max(int(n) for n in os.listdir(directory))))
 
 
-def _config(out, paths, **trainer):
+def _config(out, paths, beam_args=IN_MEMORY_BEAM_ARGS, **trainer):
   return PipelineConfig(
       output_dir=str(out), train=paths['train'], eval=paths['eval'],
-      test=paths.get('test', ''),
+      test=paths.get('test', ''), beam_args=beam_args,
       embedding=EmbeddingConfig(unlabeled_paths=[paths['unlabeled']],
                                 dim=32, epochs=3),
       trainer=TrainerConfig(**{'epochs': 10, 'lstm_units': 32, **trainer}),
@@ -168,3 +168,20 @@ def test_malformed_file_names_file_and_line(tmp_path):
     local_runner.run(_config(tmp_path, paths))
   assert f"{paths['train']}:2: expected 4 columns" in str(err.value)
 
+
+
+@pytest.mark.parametrize('beam_args', [
+    ('--runner=DirectRunner', '--direct_running_mode=multi_processing',
+     '--direct_num_workers=2'),
+    ('--runner=PortableRunner', '--job_endpoint=embed',
+     '--environment_type=LOOPBACK'),
+], ids=['multi_processing', 'portable'])
+def test_whole_pipeline_on_other_beam_runners(tmp_path, beam_args):
+  paths = _small_data(tmp_path / 'data')
+  config = _config(tmp_path, paths, beam_args=beam_args, epochs=2)
+  config.gate.min_f1 = 0.0
+  local_runner.run(config)
+  assert len(os.listdir(config.serving_dir)) == 1
+  examples = _latest(config.pipeline_root, 'ConllExampleGen', 'examples')
+  assert len(list(features.read_split(
+      os.path.join(examples, 'Split-train')))) == 60
