@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from components import features
+from components import crf, features
 from components.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
 
@@ -18,8 +18,9 @@ from pipeline.config import TrainerConfig
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
                 config: TrainerConfig) -> keras.Model:
   """Word embedding (from the artifact, row 0 = padding), casing embedding and
-  a character CNN per token, a BiLSTM masked at padding and a per-token
-  softmax over tag ids. ``num_chars`` counts character ids including 0."""
+  a character CNN per token, a BiLSTM masked at padding, then a CRF or a
+  per-token softmax over tag ids. ``num_chars`` counts character ids
+  including 0."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
   chars = keras.Input(shape=(None, MAX_WORD_CHARS), dtype='int64',
@@ -50,14 +51,29 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
       keras.layers.LSTM(config.lstm_units, return_sequences=True),
       name='bilstm')(x, mask=mask)
   x = keras.layers.Dropout(config.dropout)(x)
-  probs = keras.layers.Dense(num_tags, activation='softmax', name='tags')(x)
   inputs = [token_ids, casing] + ([chars] if config.char_filters else [])
+  optimizer = keras.optimizers.Adam(config.learning_rate,
+                                    clipnorm=config.clip_norm or None)
+  if config.crf:
+    emissions = keras.layers.Dense(num_tags, name='emissions')(x)
+    model = crf.CrfTagger(inputs, crf.CRF(name='crf')(emissions),
+                          name='bilstm_crf_tagger')
+    model.compile(optimizer=optimizer)
+    return model
+  probs = keras.layers.Dense(num_tags, activation='softmax', name='tags')(x)
   model = keras.Model(inputs, probs, name='bilstm_tagger')
   model.compile(
-      optimizer=keras.optimizers.Adam(config.learning_rate),
-      loss=keras.losses.SparseCategoricalCrossentropy(),
+      optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
       weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name='acc')])
   return model
+
+
+def decode(model: keras.Model, outputs: tf.Tensor, mask: tf.Tensor):
+  """Tag ids [batch, time] from the model's outputs: Viterbi with a CRF,
+  else the most probable tag per token."""
+  if any(layer.name == 'crf' for layer in model.layers):
+    return model.get_layer('crf').decode(outputs, mask)
+  return tf.argmax(outputs, axis=-1, output_type=tf.int32)
 
 
 def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
@@ -98,8 +114,9 @@ class TaggerServing(tf.Module):
         transformed[features.CHAR_IDS], shape * [1, MAX_WORD_CHARS]))
     inputs[features.CHAR_IDS] = tf.reshape(
         chars, [shape[0], shape[1], MAX_WORD_CHARS])
-    probs = self.model(inputs, training=False)
-    tags = tf.gather(self.tag_names, tf.argmax(probs, axis=-1))
+    outputs = self.model(inputs, training=False)
+    ids = decode(self.model, outputs, tf.not_equal(tokens, ''))
+    tags = tf.gather(self.tag_names, ids)
     tags = tf.where(tf.equal(tokens, ''), 'O', tags)
     return {'tags': repair_iob2(tags)}
 

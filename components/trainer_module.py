@@ -67,7 +67,9 @@ class EntityF1(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     gold, predicted = [], []
     for inputs, tags, weights in self.data:
-      best = np.argmax(self.model.predict_on_batch(inputs), axis=-1)
+      outputs = self.model(inputs, training=False)
+      best = model_lib.decode(self.model, outputs,
+                              tf.greater(weights, 0)).numpy()
       lengths = weights.numpy().sum(axis=1).astype(int)
       for g, p, n in zip(tags.numpy(), best, lengths):
         gold.append(self.tag_names[g[:n]])

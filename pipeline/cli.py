@@ -156,6 +156,11 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t = parser.add_argument_group('model and training')
   t.add_argument('--static-embeddings', action='store_true',
                  help='freeze the embedding layer (default: fine-tune it)')
+  t.add_argument('--crf', action=argparse.BooleanOptionalAction,
+                 default=trn.crf,
+                 help='CRF output layer with Viterbi decoding (else softmax)')
+  t.add_argument('--char-filters', type=int, default=trn.char_filters,
+                 help='filters of the character CNN (0: no character CNN)')
   t.add_argument('--epochs', type=int, default=trn.epochs)
   t.add_argument('--batch-size', type=int, default=trn.batch_size)
   t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
@@ -238,6 +243,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           max_vocab_size=args.max_vocab_size, seed=args.seed),
       trainer=TrainerConfig(
           embedding_trainable=not args.static_embeddings, epochs=args.epochs,
+          crf=args.crf, char_filters=args.char_filters,
           batch_size=args.batch_size, lstm_units=args.lstm_units,
           dropout=args.dropout, learning_rate=args.learning_rate,
           patience=args.patience, seed=args.seed),

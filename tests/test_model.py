@@ -58,6 +58,20 @@ def test_characters_reach_the_output_and_can_be_switched_off():
   np.testing.assert_allclose(plain(x), plain(other))
 
 
+def test_crf_tagger_learns_transitions_and_decodes():
+  matrix = np.random.default_rng(4).normal(size=(8, 4)).astype(np.float32)
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+      lstm_units=8, crf=True, learning_rate=0.05, dropout=0.0))
+  x = _inputs([[1, 2, 3, 0], [4, 5, 0, 0]])
+  y = np.array([[1, 2, 0, 0], [1, 2, 0, 0]])
+  w = (x[features.TOKEN_IDS] > 0).astype(np.float32)
+  history = m.fit(x, y, sample_weight=w, epochs=30, verbose=0)
+  assert history.history['loss'][-1] < history.history['loss'][0] / 4
+  ids = model_lib.decode(m, m(x), w > 0).numpy()
+  assert ids[0, :3].tolist() == [1, 2, 0] and ids[1, :2].tolist() == [1, 2]
+  assert np.abs(m.get_layer('crf').transitions.numpy()).sum() > 0
+
+
 def test_repair_iob2():
   tags = tf.constant([['I-PER', 'I-PER', 'O', 'I-LOC', 'B-ORG', 'I-LOC', 'O'],
                       ['O', 'B-MISC', 'I-MISC', 'I-PER', 'O', 'O', 'O']])

@@ -1,0 +1,77 @@
+"""The CRF against brute force over every tag sequence on small cases."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+
+from components import crf
+
+
+def _score(em, tags, trans, start, end):
+  s = start[tags[0]] + end[tags[-1]] + sum(em[t, tag]
+                                           for t, tag in enumerate(tags))
+  return s + sum(trans[a, b] for a, b in zip(tags, tags[1:]))
+
+
+def _case(seed, batch=3, time=4, k=3):
+  rng = np.random.default_rng(seed)
+  em = rng.normal(size=(batch, time, k)).astype(np.float32)
+  trans = rng.normal(size=(k, k)).astype(np.float32)
+  start, end = rng.normal(size=k).astype(np.float32), rng.normal(
+      size=k).astype(np.float32)
+  lengths = rng.integers(1, time + 1, size=batch)
+  lengths[0] = time
+  mask = np.arange(time)[None, :] < lengths[:, None]
+  tags = rng.integers(0, k, size=(batch, time))
+  return em, trans, start, end, mask, tags, lengths
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_log_likelihood_matches_brute_force(seed):
+  em, trans, start, end, mask, tags, lengths = _case(seed)
+  got = crf.log_likelihood(em, tags, mask, trans, start, end).numpy()
+  k = trans.shape[0]
+  for b, n in enumerate(lengths):
+    scores = [_score(em[b], p, trans, start, end)
+              for p in itertools.product(range(k), repeat=int(n))]
+    log_z = np.log(np.sum(np.exp(scores)))
+    want = _score(em[b], tags[b, :n], trans, start, end) - log_z
+    assert got[b] == pytest.approx(want, abs=1e-4)
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_viterbi_matches_brute_force(seed):
+  em, trans, start, end, mask, _, lengths = _case(seed, batch=4, time=5)
+  path = crf.viterbi_decode(em, mask, trans, start, end).numpy()
+  k = trans.shape[0]
+  for b, n in enumerate(lengths):
+    best = max(itertools.product(range(k), repeat=int(n)),
+               key=lambda p: _score(em[b], p, trans, start, end))
+    assert tuple(path[b, :n]) == best
+
+
+def test_single_token_sentences():
+  em = np.array([[[0.0, 2.0]], [[1.0, 0.0]]], np.float32)
+  mask = np.ones((2, 1), bool)
+  zeros = np.zeros(2, np.float32)
+  trans = np.zeros((2, 2), np.float32)
+  assert crf.viterbi_decode(em, mask, trans, zeros, zeros).numpy().tolist() == [
+      [1], [0]]
+  ll = crf.log_likelihood(em, np.array([[1], [0]]), mask, trans, zeros, zeros)
+  np.testing.assert_allclose(
+      ll.numpy(), [2 - np.log(1 + np.exp(2)), 1 - np.log(np.exp(1) + 1)],
+      rtol=1e-5)
+
+
+def test_transitions_change_the_decision():
+  em = np.array([[[1.0, 0.0], [0.0, 0.1]]], np.float32)  # alone: [0, 1]
+  mask = np.ones((1, 2), bool)
+  zeros = np.zeros(2, np.float32)
+  forbid = np.array([[0.0, -10.0], [0.0, 0.0]], np.float32)  # 0 -> 1 banned
+  assert crf.viterbi_decode(em, mask, np.zeros((2, 2), np.float32), zeros,
+                            zeros).numpy().tolist() == [[0, 1]]
+  assert crf.viterbi_decode(em, mask, forbid, zeros,
+                            zeros).numpy().tolist() == [[0, 0]]
+
