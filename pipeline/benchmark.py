@@ -44,6 +44,18 @@ def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
           'single_sentence_tokens': round(statistics.mean(map(len, single)), 1)}
 
 
+def test_scores(model_dir, path, encoding):
+  """Entity F1 of the pushed model on a held-out file (never used to select)."""
+  from components import conll, entity_metrics, inference  # pylint: disable=g-import-not-at-top
+  sentences = list(conll.read_file(path, encoding))
+  result = entity_metrics.score(
+      [s.tags for s in sentences],
+      inference.load_tagger(model_dir)([s.tokens for s in sentences]))
+  return {'test_f1': round(100 * result['f1'], 2),
+          'test_per_type_f1': {k: round(100 * v['f1'], 2)
+                               for k, v in result['per_type'].items()}}
+
+
 def main(argv=None):
   p = argparse.ArgumentParser(description=__doc__,
                               formatter_class=argparse.RawTextHelpFormatter)
@@ -54,13 +66,15 @@ def main(argv=None):
                                                 'eng.testa'))
   p.add_argument('--unlabeled', nargs='*',
                  default=[os.path.join(_DATA, 'unlabeled_en')])
+  p.add_argument('--test', default='',
+                 help='also score this file with the pushed model')
   p.add_argument('--encoding', default='utf-8')
   p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
   args = p.parse_args(argv)
   command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
              args.train, '--eval', args.eval, '--encoding', args.encoding,
              '--output', args.output, '--unlabeled', *args.unlabeled,
-             *args.extra]
+             *(['--test', args.test] if args.test else []), *args.extra]
   print('benchmark:', ' '.join(command), flush=True)
   started = time.time()
   log = os.path.join(os.path.dirname(os.path.abspath(args.output)),
@@ -98,6 +112,8 @@ def main(argv=None):
       'epochs_run': training['epochs_run'],
       'train_tokens_per_second': training['train_tokens_per_second'],
       **inference_speed(model_dir, sentences),
+      **(test_scores(model_dir, args.test, args.encoding) if args.test
+         else {}),
       'embedding': run['embedding'],
   }
   with open(os.path.join(args.output, 'benchmark.json'), 'w') as f:

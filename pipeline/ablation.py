@@ -1,0 +1,95 @@
+"""Ablation: random vs Word2Vec static vs Word2Vec fine-tuned embeddings, at
+several shares of the training sentences (the claim the product rests on:
+pre-trained vectors help most when labelled data is scarce).
+
+  python -m pipeline.ablation [--fractions 0.1 0.25 1] [--seeds 0] [-- opts]
+
+Each cell is a full pipeline run; runs of one share of data share an output
+directory with caching on, so ingestion, validation, EmbeddingGen and
+Transform run once per embedding source. Prints a Markdown table.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+from components import conll
+from pipeline.benchmark import _DATA, _ROOT
+
+VARIANTS = {
+    'random, fine-tuned': ['--embedding', 'random'],
+    'Word2Vec, static': ['--static-embeddings'],
+    'Word2Vec, fine-tuned': [],
+}
+
+
+def subsample(train: str, fraction: float, out: str, seed: int = 0) -> str:
+  """A random share (fixed seed) of the training sentences, as a file."""
+  sentences = list(conll.read_file(train))
+  random.Random(seed).shuffle(sentences)
+  keep = sentences[:max(1, round(fraction * len(sentences)))]
+  os.makedirs(os.path.dirname(out), exist_ok=True)
+  with open(out, 'w') as f:
+    f.write(conll.format_sentences(keep))
+  return out
+
+
+def main(argv=None):
+  p = argparse.ArgumentParser(description=__doc__,
+                              formatter_class=argparse.RawTextHelpFormatter)
+  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', 'ablation'))
+  p.add_argument('--fractions', type=float, nargs='+',
+                 default=[0.1, 0.25, 1.0])
+  p.add_argument('--seeds', type=int, nargs='+', default=[0])
+  p.add_argument('--train', default=os.path.join(_DATA, 'conll2003',
+                                                 'eng.train'))
+  p.add_argument('--eval', default=os.path.join(_DATA, 'conll2003',
+                                                'eng.testa'))
+  p.add_argument('--unlabeled', nargs='*',
+                 default=[os.path.join(_DATA, 'unlabeled_en')])
+  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
+  args = p.parse_args(argv)
+  results = {}
+  for fraction in args.fractions:
+    folder = os.path.join(args.output, f'{int(round(100 * fraction))}pct')
+    train = subsample(args.train, fraction,
+                      os.path.join(folder, 'data', 'train.conll'))
+    for name, options in VARIANTS.items():
+      for seed in args.seeds:
+        command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
+                   train, '--eval', args.eval, '--unlabeled', *args.unlabeled,
+                   '--output', folder, '--cache', '--seed', str(seed),
+                   '--min-f1', '0', '--max-f1-drop', '1', *options,
+                   *args.extra]
+        started = time.time()
+        with open(os.path.join(folder, 'runs.log'), 'a') as log:
+          code = subprocess.call(command, stdout=log,
+                                 stderr=subprocess.STDOUT, cwd=_ROOT)
+        if code:
+          raise SystemExit(f'ablation: run failed: {" ".join(command)}')
+        with open(os.path.join(folder, 'last_run.json')) as f:
+          f1 = 100 * json.load(f)['eval']['f1']
+        results.setdefault((fraction, name), []).append(f1)
+        print(f'ablation: {fraction:.0%} {name} seed {seed}: F1 {f1:.2f} '
+              f'({time.time() - started:.0f} s)', flush=True)
+  with open(os.path.join(args.output, 'ablation.json'), 'w') as f:
+    json.dump({f'{k[0]}|{k[1]}': v for k, v in results.items()}, f, indent=2)
+  print('\n| training sentences | ' + ' | '.join(VARIANTS) + ' |')
+  print('|---' * (len(VARIANTS) + 1) + '|')
+  for fraction in args.fractions:
+    cells = []
+    for name in VARIANTS:
+      scores = results[(fraction, name)]
+      cells.append(f'{statistics.mean(scores):.2f}' + (
+          f' ± {statistics.stdev(scores):.2f}' if len(scores) > 1 else ''))
+    print(f'| {fraction:.0%} | ' + ' | '.join(cells) + ' |')
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
