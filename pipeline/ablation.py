@@ -19,7 +19,7 @@ import sys
 import time
 
 from components import conll
-from pipeline.benchmark import _DATA, _ROOT
+from pipeline.benchmark import _ROOT, add_data_arguments
 
 VARIANTS = {
     'random, fine-tuned': ['--embedding', 'random'],
@@ -42,17 +42,10 @@ def subsample(train: str, fraction: float, out: str, seed: int = 0) -> str:
 def main(argv=None):
   p = argparse.ArgumentParser(description=__doc__,
                               formatter_class=argparse.RawTextHelpFormatter)
-  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', 'ablation'))
+  add_data_arguments(p, 'ablation')
   p.add_argument('--fractions', type=float, nargs='+',
                  default=[0.1, 0.25, 1.0])
   p.add_argument('--seeds', type=int, nargs='+', default=[0])
-  p.add_argument('--train', default=os.path.join(_DATA, 'conll2003',
-                                                 'eng.train'))
-  p.add_argument('--eval', default=os.path.join(_DATA, 'conll2003',
-                                                'eng.testa'))
-  p.add_argument('--unlabeled', nargs='*',
-                 default=[os.path.join(_DATA, 'unlabeled_en')])
-  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
   args = p.parse_args(argv)
   results = {}
   for fraction in args.fractions:

@@ -56,20 +56,25 @@ def test_scores(model_dir, path, encoding):
                                for k, v in result['per_type'].items()}}
 
 
-def main(argv=None):
-  p = argparse.ArgumentParser(description=__doc__,
-                              formatter_class=argparse.RawTextHelpFormatter)
-  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', 'bench'))
+def add_data_arguments(p: argparse.ArgumentParser, output: str) -> None:
+  """Data and output options shared by the benchmark and the ablation."""
+  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', output))
   p.add_argument('--train', default=os.path.join(_DATA, 'conll2003',
                                                  'eng.train'))
   p.add_argument('--eval', default=os.path.join(_DATA, 'conll2003',
                                                 'eng.testa'))
   p.add_argument('--unlabeled', nargs='*',
                  default=[os.path.join(_DATA, 'unlabeled_en')])
+  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
+
+
+def main(argv=None):
+  p = argparse.ArgumentParser(description=__doc__,
+                              formatter_class=argparse.RawTextHelpFormatter)
+  add_data_arguments(p, 'bench')
   p.add_argument('--test', default='',
                  help='also score this file with the pushed model')
   p.add_argument('--encoding', default='utf-8')
-  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
   args = p.parse_args(argv)
   command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
              args.train, '--eval', args.eval, '--encoding', args.encoding,

@@ -50,18 +50,7 @@ def _parser() -> argparse.ArgumentParser:
       description='Take the newest span (or --window newest spans) under '
       '--data-root, retrain, evaluate against the last blessed model and push '
       'only if the gate passes. Caching is on: an unchanged rerun is cheap.')
-  spans = retrain.add_argument_group('data')
-  spans.add_argument('--data-root', required=True,
-                     help='folder holding span-N/ subfolders (local or gs://)')
-  spans.add_argument('--train-pattern', default='span-{SPAN}/train.conll',
-                     help='training files, relative to --data-root')
-  spans.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
-  spans.add_argument('--window', type=int, default=1,
-                     help='train on the newest N spans together')
-  spans.add_argument('--encoding', default='utf-8')
-  spans.add_argument('--tag-scheme', default='auto',
-                     choices=['auto', 'iob1', 'iob2', 'bioes'])
-  spans.add_argument('--schema-dir', default='')
+  _add_span_options(retrain, schema_dir='')
   _add_common_options(retrain)
 
   comp = sub.add_parser(
@@ -77,21 +66,11 @@ def _parser() -> argparse.ArgumentParser:
                  help='container image with this project (see Dockerfile)')
   c.add_argument('--pipeline-root', required=True,
                  help='gs:// folder for all artifacts')
-  c.add_argument('--data-root', required=True,
-                 help='folder with the CoNLL files or span-N/ folders')
-  c.add_argument('--train-pattern', default='span-{SPAN}/train.conll')
-  c.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
-  c.add_argument('--window', type=int, default=1)
-  c.add_argument('--encoding', default='utf-8')
-  c.add_argument('--tag-scheme', default='auto',
-                 choices=['auto', 'iob1', 'iob2', 'bioes'])
   c.add_argument('--serving-dir', required=True,
                  help='where Pusher writes <version>/ folders (gs://...)')
-  c.add_argument('--schema-dir', default='/pipeline/schema',
-                 help='schema folder as the containers see it (the image '
-                 'holds this project at /pipeline), or a gs:// copy')
   c.add_argument('--pipeline-name', default='ner-word2vec')
   c.add_argument('--output', required=True, help='compiled JSON file')
+  _add_span_options(comp, schema_dir='/pipeline/schema')
   _add_common_options(comp, local=False)
 
   for name, text in (('submit', 'run a compiled pipeline once on Vertex AI'),
@@ -123,6 +102,25 @@ def _parser() -> argparse.ArgumentParser:
       cmd.add_argument('--max-concurrent-runs', type=int, default=1)
       cmd.add_argument('--display-name', default='')
   return p
+
+
+def _add_span_options(parser: argparse.ArgumentParser, schema_dir: str) -> None:
+  """Data given as a root with span-N/ folders (retrain, compile)."""
+  spans = parser.add_argument_group('data')
+  spans.add_argument('--data-root', required=True,
+                     help='folder holding span-N/ subfolders (local or gs://)')
+  spans.add_argument('--train-pattern', default='span-{SPAN}/train.conll',
+                     help='training files, relative to --data-root')
+  spans.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
+  spans.add_argument('--window', type=int, default=1,
+                     help='train on the newest N spans together')
+  spans.add_argument('--encoding', default='utf-8')
+  spans.add_argument('--tag-scheme', default='auto',
+                     choices=['auto', 'iob1', 'iob2', 'bioes'])
+  spans.add_argument(
+      '--schema-dir', default=schema_dir,
+      help='schema folder; for compile, as the containers see it (the image '
+      'holds this project at /pipeline) or a gs:// copy')
 
 
 def _add_common_options(parser: argparse.ArgumentParser,
