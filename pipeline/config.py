@@ -75,7 +75,7 @@ class TrainerConfig:
   epochs: int = 20
   learning_rate: float = 0.003
   patience: int = 3  # early stopping on eval entity F1 (epochs)
-  crf: bool = False  # CRF output layer with Viterbi decoding, else softmax
+  crf: bool = True  # CRF output layer with Viterbi decoding, else softmax
   clip_norm: float = 5.0  # gradient clipping (0: none)
   seed: int = 0
 
