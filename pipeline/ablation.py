@@ -46,13 +46,16 @@ def main(argv=None):
   p.add_argument('--fractions', type=float, nargs='+',
                  default=[0.1, 0.25, 1.0])
   p.add_argument('--seeds', type=int, nargs='+', default=[0])
+  p.add_argument('--variants', nargs='+', default=list(VARIANTS),
+                 choices=list(VARIANTS))
   args = p.parse_args(argv)
   results = {}
   for fraction in args.fractions:
     folder = os.path.join(args.output, f'{int(round(100 * fraction))}pct')
     train = subsample(args.train, fraction,
                       os.path.join(folder, 'data', 'train.conll'))
-    for name, options in VARIANTS.items():
+    for name in args.variants:
+      options = VARIANTS[name]
       for seed in args.seeds:
         command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
                    train, '--eval', args.eval, '--unlabeled', *args.unlabeled,
@@ -72,11 +75,11 @@ def main(argv=None):
               f'({time.time() - started:.0f} s)', flush=True)
   with open(os.path.join(args.output, 'ablation.json'), 'w') as f:
     json.dump({f'{k[0]}|{k[1]}': v for k, v in results.items()}, f, indent=2)
-  print('\n| training sentences | ' + ' | '.join(VARIANTS) + ' |')
-  print('|---' * (len(VARIANTS) + 1) + '|')
+  print('\n| training sentences | ' + ' | '.join(args.variants) + ' |')
+  print('|---' * (len(args.variants) + 1) + '|')
   for fraction in args.fractions:
     cells = []
-    for name in VARIANTS:
+    for name in args.variants:
       scores = results[(fraction, name)]
       cells.append(f'{statistics.mean(scores):.2f}' + (
           f' ± {statistics.stdev(scores):.2f}' if len(scores) > 1 else ''))

@@ -70,7 +70,7 @@ class TrainerConfig:
   casing_dim: int = 8
   char_dim: int = 25
   char_filters: int = 50  # 0: no character CNN
-  dropout: float = 0.3
+  dropout: float = 0.5
   batch_size: int = 32
   epochs: int = 20
   learning_rate: float = 0.003
