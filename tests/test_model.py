@@ -20,7 +20,7 @@ def test_embedding_initialised_from_matrix_static_or_fine_tuned():
   matrix[0] = 0
   for trainable in (True, False):
     m = model_lib.build_model(matrix, 5, 12, TrainerConfig(
-        embedding_trainable=trainable, lstm_units=4))
+        embedding_trainable=trainable, lstm_units=4, crf=False))
     layer = m.get_layer('word_embedding')
     np.testing.assert_array_equal(layer.get_weights()[0], matrix)
     assert layer.trainable is trainable
@@ -34,7 +34,8 @@ def test_static_embedding_does_not_change_in_training():
   m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
       embedding_trainable=False, lstm_units=4, learning_rate=0.1))
   x = _inputs([[1, 2, 3, 0]])
-  m.fit(x, np.array([[0, 1, 2, 0]]), verbose=0, epochs=2)
+  m.fit(x, np.array([[0, 1, 2, 0]]), sample_weight=np.array([[1, 1, 1, 0.]]),
+        verbose=0, epochs=2)
   np.testing.assert_array_equal(
       m.get_layer('word_embedding').get_weights()[0], matrix)
 
