@@ -224,12 +224,13 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
                               else 'word2vec')
   if args.beam_arg is not None:
     extra['beam_args'] = tuple(args.beam_arg)
+  schema_dir = args.schema_dir  # for compile: a path inside the image
+  if schema_dir and args.command != 'compile' and '://' not in schema_dir:
+    schema_dir = os.path.abspath(schema_dir)
   return PipelineConfig(
       output_dir=output, train=train, eval=eval_, test=test or '',
       encoding=args.encoding, tag_scheme=args.tag_scheme,
-      schema_dir=(args.schema_dir if args.command == 'compile' or
-                  '://' in args.schema_dir else
-                  os.path.abspath(args.schema_dir) if args.schema_dir else ''),
+      schema_dir=schema_dir,
       embedding=EmbeddingConfig(
           source=source, pretrained_path=args.pretrained_vectors,
           pretrained_format=args.vectors_format,
