@@ -46,6 +46,11 @@ def log_likelihood(emissions, tags, mask, transitions, start, end):
 
 def viterbi_decode(emissions, mask, transitions, start, end):
   """The best tag sequence [B, T] (int32); padding repeats the last tag."""
+  # One extra masked step keeps the scan below non-empty when T == 1 (in a
+  # graph with unknown T an empty scan cannot stack its outputs).
+  time = tf.shape(emissions)[1]
+  emissions = tf.pad(emissions, [[0, 0], [0, 1], [0, 0]])
+  mask = tf.pad(tf.cast(mask, tf.bool), [[0, 0], [0, 1]])
   em, m = _time_major(emissions, mask)
   k = tf.shape(transitions)[0]
   identity = tf.range(k)[None, :] + tf.zeros_like(tf.cast(em[0], tf.int32))
@@ -67,7 +72,7 @@ def viterbi_decode(emissions, mask, transitions, start, end):
   previous = tf.scan(lambda tag, bp: tf.gather(bp, tag, batch_dims=1),
                      pointers, initializer=last, reverse=True)
   path = tf.concat([previous, last[None]], axis=0)
-  return tf.transpose(path, [1, 0])
+  return tf.transpose(path, [1, 0])[:, :time]
 
 
 class CRF(keras.layers.Layer):

@@ -65,6 +65,22 @@ def test_single_token_sentences():
       rtol=1e-5)
 
 
+def test_viterbi_in_a_graph_with_one_token_batches():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  zeros = np.zeros(2, np.float32)
+  decode = tf.function(
+      lambda em, mask: crf.viterbi_decode(em, mask, np.zeros((2, 2),
+                                                             np.float32),
+                                          zeros, zeros),
+      input_signature=[tf.TensorSpec([None, None, 2], tf.float32),
+                       tf.TensorSpec([None, None], tf.bool)])
+  em = np.array([[[0.0, 2.0]], [[1.0, 0.0]]], np.float32)
+  assert decode(em, np.ones((2, 1), bool)).numpy().tolist() == [[1], [0]]
+  longer = np.concatenate([em, em], axis=1)
+  assert decode(longer, np.ones((2, 2), bool)).numpy().tolist() == [
+      [1, 1], [0, 0]]
+
+
 def test_transitions_change_the_decision():
   em = np.array([[[1.0, 0.0], [0.0, 0.1]]], np.float32)  # alone: [0, 1]
   mask = np.ones((1, 2), bool)
