@@ -50,6 +50,8 @@ def build(config: EmbeddingConfig, train_uri: str,
     corpus = embeddings.ChainedCorpus(
         features.SplitTokens(train_uri),
         embeddings.TextCorpus(text_files, encoding=config.unlabeled_encoding))
+    if config.lowercase:
+      corpus = embeddings.NormalizedCorpus(corpus)
     vectors = embeddings.train_word2vec(
         corpus, dim=config.dim, window=config.window,
         min_count=config.w2v_min_count, epochs=config.epochs,
@@ -63,7 +65,8 @@ def build(config: EmbeddingConfig, train_uri: str,
                                       limit=config.max_vocab_size)
   dim = vectors.vector_size if vectors is not None else config.dim
   vocab = embeddings.build_vocabulary(
-      train_counts, config.vocab_min_count,
+      embeddings.normalized_counts(train_counts) if config.lowercase
+      else train_counts, config.vocab_min_count,
       vectors.index_to_key if vectors is not None else (),
       config.max_vocab_size)
   matrix, has_vector = embeddings.build_matrix(vocab, vectors, dim,

@@ -35,10 +35,15 @@ def normalize_digits(word: str) -> str:
   return _DIGITS.sub('0', word)
 
 
+def normalize(word: str) -> str:
+  """The last lookup key: lower-cased, digits as 0."""
+  return normalize_digits(word.lower())
+
+
 def lookup_keys(word: str) -> List[str]:
   """The keys tried for a word, in order (no duplicates)."""
   keys = []
-  for key in (word, word.lower(), normalize_digits(word.lower())):
+  for key in (word, word.lower(), normalize(word)):
     if key not in keys:
       keys.append(key)
   return keys
@@ -104,6 +109,26 @@ def expand_text_paths(paths: Iterable[str]) -> List[str]:
     else:
       raise FileNotFoundError(f'unlabelled text not found: {path}')
   return out
+
+
+class NormalizedCorpus:
+  """Sentences with every word passed through ``normalize``: Word2Vec then
+  pools the counts of "The", "the" and "THE" into one better-trained vector
+  (the tagger gets capitalisation from its casing and character features)."""
+
+  def __init__(self, corpus: Iterable[List[str]]):
+    self.corpus = corpus
+
+  def __iter__(self):
+    for sentence in self.corpus:
+      yield [normalize(w) for w in sentence]
+
+
+def normalized_counts(counts: Mapping[str, int]) -> collections.Counter:
+  merged: collections.Counter = collections.Counter()
+  for word, count in counts.items():
+    merged[normalize(word)] += count
+  return merged
 
 
 class ChainedCorpus:

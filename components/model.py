@@ -10,9 +10,31 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from components import crf, features
+from components import crf, embeddings, features
 from components.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
+
+
+class WordDropout(keras.layers.Layer):
+  """In training only, replaces a random share of the word ids (never
+  padding) by the <UNK> id."""
+
+  def __init__(self, rate: float, unk_id: int, seed: int = 0, **kwargs):
+    super().__init__(**kwargs)
+    self.rate, self.unk_id, self.seed = rate, unk_id, seed
+    self.seed_generator = keras.random.SeedGenerator(seed)
+
+  def call(self, ids, training=None):
+    if not training or not self.rate:
+      return ids
+    drop = keras.random.uniform(keras.ops.shape(ids),
+                                seed=self.seed_generator) < self.rate
+    drop = keras.ops.logical_and(drop, keras.ops.not_equal(ids, 0))
+    return keras.ops.where(drop, keras.ops.cast(self.unk_id, ids.dtype), ids)
+
+  def get_config(self):
+    return {**super().get_config(), 'rate': self.rate, 'unk_id': self.unk_id,
+            'seed': self.seed}
 
 
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
@@ -30,7 +52,9 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
       trainable=config.embedding_trainable, name='word_embedding')
   word_embedding.build((None, None))
   word_embedding.embeddings.assign(matrix)
-  parts = [word_embedding(token_ids),
+  word_ids = WordDropout(config.word_dropout, embeddings.UNK_ID,
+                         seed=config.seed, name='word_dropout')(token_ids)
+  parts = [word_embedding(word_ids),
            keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
                                   name='casing_embedding')(casing)]
   if config.char_filters:

@@ -146,6 +146,10 @@ def _add_common_options(parser: argparse.ArgumentParser,
   e.add_argument('--w2v-epochs', type=int, default=emb.epochs)
   e.add_argument('--w2v-negative', type=int, default=emb.negative)
   e.add_argument('--w2v-min-count', type=int, default=emb.w2v_min_count)
+  e.add_argument('--w2v-lowercase', action=argparse.BooleanOptionalAction,
+                 default=emb.lowercase,
+                 help='train Word2Vec and keep the vocabulary lower-cased, '
+                 'digits as 0 (casing reaches the model as its own feature)')
   e.add_argument('--cbow', action='store_true',
                  help='CBOW instead of skip-gram')
   e.add_argument('--vocab-min-count', type=int, default=emb.vocab_min_count,
@@ -163,6 +167,8 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t.add_argument('--batch-size', type=int, default=trn.batch_size)
   t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
   t.add_argument('--dropout', type=float, default=trn.dropout)
+  t.add_argument('--word-dropout', type=float, default=trn.word_dropout,
+                 help='share of training words replaced by <UNK>')
   t.add_argument('--learning-rate', type=float, default=trn.learning_rate)
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
@@ -238,13 +244,15 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
                            for u in unlabeled],
           dim=args.w2v_dim, window=args.w2v_window, epochs=args.w2v_epochs,
           negative=args.w2v_negative, w2v_min_count=args.w2v_min_count,
+          lowercase=args.w2v_lowercase,
           skip_gram=not args.cbow, vocab_min_count=args.vocab_min_count,
           max_vocab_size=args.max_vocab_size, seed=args.seed),
       trainer=TrainerConfig(
           embedding_trainable=not args.static_embeddings, epochs=args.epochs,
           crf=args.crf, char_filters=args.char_filters,
           batch_size=args.batch_size, lstm_units=args.lstm_units,
-          dropout=args.dropout, learning_rate=args.learning_rate,
+          dropout=args.dropout, word_dropout=args.word_dropout,
+          learning_rate=args.learning_rate,
           patience=args.patience, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
       **extra)

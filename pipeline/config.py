@@ -49,6 +49,9 @@ class EmbeddingConfig:
   negative: int = 5
   skip_gram: bool = True
   w2v_min_count: int = 2
+  # Word2Vec and the vocabulary on lower-cased words with digits as 0 (the
+  # lookup falls back to that form, so "Paris" finds "paris").
+  lowercase: bool = False
   vocab_min_count: int = 1  # training words kept in the vocabulary
   max_vocab_size: int = 200000  # training words first, then vector words
   workers: int = 2
@@ -71,6 +74,9 @@ class TrainerConfig:
   char_dim: int = 25
   char_filters: int = 50  # 0: no character CNN
   dropout: float = 0.5
+  # Share of training words replaced by <UNK> each step, so that the tagger
+  # learns to tag words it has no vector for from casing and characters.
+  word_dropout: float = 0.0
   batch_size: int = 32
   epochs: int = 20
   learning_rate: float = 0.003

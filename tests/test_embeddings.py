@@ -103,3 +103,16 @@ def test_artifact_files_round_trip(tmp_path):
   np.testing.assert_array_equal(artifacts.load_matrix(str(tmp_path)), matrix)
   assert artifacts.load_vocab(str(tmp_path)) == ['<PAD>', '<UNK>', 'a', 'b']
   assert artifacts.load_stats(str(tmp_path)) == {'rows': 4}
+
+
+def test_normalized_corpus_and_counts_pool_case_and_digits():
+  corpus = emb.NormalizedCorpus([['The', 'PARIS', 'in', '1996'], ['the']])
+  assert list(corpus) == [['the', 'paris', 'in', '0000'], ['the']]
+  assert list(corpus) == list(corpus)  # re-iterable, as gensim needs
+  counts = emb.normalized_counts({'The': 2, 'the': 3, '1996': 1, '2001': 1})
+  assert counts == {'the': 5, '0000': 2}
+  # Every lookup reaches the normalised form last, so a lower-cased
+  # vocabulary still finds capitalised and numeric tokens.
+  index = emb.vocab_index(emb.build_vocabulary(counts))
+  assert emb.token_id('THE', index) == emb.token_id('the', index) == 2
+  assert emb.token_id('1815', index) == 3

@@ -79,3 +79,16 @@ def test_repair_iob2():
   fixed = model_lib.repair_iob2(tags).numpy().astype(str).tolist()
   assert fixed == [['B-PER', 'I-PER', 'O', 'B-LOC', 'B-ORG', 'B-LOC', 'O'],
                    ['O', 'B-MISC', 'I-MISC', 'B-PER', 'O', 'O', 'O']]
+
+
+def test_word_dropout_replaces_words_by_unk_in_training_only():
+  layer = model_lib.WordDropout(0.5, unk_id=1, seed=3)
+  ids = np.tile(np.array([[5, 6, 7, 8, 9, 0, 0]], np.int64), (200, 1))
+  dropped = np.asarray(layer(ids, training=True))
+  assert (dropped[:, 5:] == 0).all()  # padding is never touched
+  replaced = dropped[:, :5] == 1
+  assert 0.4 < replaced.mean() < 0.6
+  assert ((dropped[:, :5] == ids[:, :5]) | replaced).all()
+  np.testing.assert_array_equal(layer(ids, training=False), ids)
+  np.testing.assert_array_equal(
+      model_lib.WordDropout(0.0, unk_id=1)(ids, training=True), ids)
