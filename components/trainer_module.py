@@ -109,6 +109,10 @@ def run_fn(fn_args: FnArgs) -> None:
                                     restore_best_weights=True),
       keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
   ]
+  if config.lr_decay < 1.0:
+    callbacks.insert(1, keras.callbacks.ReduceLROnPlateau(
+        monitor='val_f1', mode='max', factor=config.lr_decay, patience=1,
+        min_delta=1e-4, verbose=1))
   started = time.time()
   history = model.fit(train, validation_data=evaluation, epochs=config.epochs,
                       callbacks=callbacks, verbose=2)

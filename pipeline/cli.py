@@ -170,6 +170,9 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t.add_argument('--word-dropout', type=float, default=trn.word_dropout,
                  help='share of training words replaced by <UNK>')
   t.add_argument('--learning-rate', type=float, default=trn.learning_rate)
+  t.add_argument('--lr-decay', type=float, default=trn.lr_decay,
+                 help='learning rate times this after an epoch without a '
+                 'better eval entity F1 (1: constant)')
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--seed', type=int, default=trn.seed)
@@ -253,7 +256,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           batch_size=args.batch_size, lstm_units=args.lstm_units,
           dropout=args.dropout, word_dropout=args.word_dropout,
           learning_rate=args.learning_rate,
-          patience=args.patience, seed=args.seed),
+          lr_decay=args.lr_decay, patience=args.patience, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
       **extra)
 
