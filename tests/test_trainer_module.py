@@ -1,0 +1,58 @@
+import numpy as np
+import tensorflow as tf
+
+from components import entity_metrics, features, model as model_lib
+from components import trainer_module
+from components.preprocessing import MAX_WORD_CHARS
+from pipeline.config import TrainerConfig
+
+_SPEC = {k: tf.io.VarLenFeature(tf.int64) for k in (
+    features.TOKEN_IDS, features.CASING, features.CHAR_IDS, features.TAG_IDS)}
+
+
+def _write(path, lengths):
+  with tf.io.TFRecordWriter(path, options='GZIP') as w:
+    for n in lengths:
+      ids = list(range(2, n + 2))
+      feats = {features.TOKEN_IDS: ids, features.CASING: [1] * n,
+               features.CHAR_IDS: [3] * (n * MAX_WORD_CHARS),
+               features.TAG_IDS: [i % 3 for i in range(n)]}
+      w.write(tf.train.Example(features=tf.train.Features(feature={
+          k: tf.train.Feature(int64_list=tf.train.Int64List(value=v))
+          for k, v in feats.items()})).SerializeToString())
+
+
+def test_dataset_buckets_by_length_and_weights_padding(tmp_path):
+  lengths = [3, 5, 40, 41, 4, 39, 2]
+  _write(str(tmp_path / 'part-0.gz'), lengths)
+  batches = list(trainer_module.dataset([str(tmp_path / '*.gz')], _SPEC,
+                                        batch_size=3, shuffle=True))
+  seen = []
+  for inputs, tags, weights in batches:
+    n = weights.numpy().sum(axis=1).astype(int)
+    seen.extend(n)
+    # Sentences of one batch come from one length bucket.
+    assert max(n) - min(n) < 8 or min(n) >= 32
+    assert inputs[features.CHAR_IDS].shape[2] == MAX_WORD_CHARS
+    assert tags.shape == weights.shape == inputs[features.TOKEN_IDS].shape
+    np.testing.assert_array_equal(
+        inputs[features.TOKEN_IDS].numpy() != 0, weights.numpy() > 0)
+  assert sorted(seen) == sorted(lengths)
+
+
+def test_entity_f1_callback_scores_the_decoded_tags(tmp_path):
+  _write(str(tmp_path / 'part-0.gz'), [4, 6, 3])
+  data = trainer_module.dataset([str(tmp_path / '*.gz')], _SPEC, 2, False)
+  matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+  model = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
+  callback = trainer_module.EntityF1(data, ['O', 'B-PER', 'I-PER'])
+  callback.set_model(model)
+  logs = {}
+  callback.on_epoch_end(0, logs)
+  gold, predicted = [], []
+  for inputs, tags, weights in data:
+    best = model_lib.decode(model, model(inputs), weights > 0).numpy()
+    for g, p, n in zip(tags.numpy(), best, weights.numpy().sum(1).astype(int)):
+      gold.append([['O', 'B-PER', 'I-PER'][i] for i in g[:n]])
+      predicted.append([['O', 'B-PER', 'I-PER'][i] for i in p[:n]])
+  assert logs['val_f1'] == entity_metrics.score(gold, predicted)['f1']
