@@ -45,13 +45,13 @@ class EmbeddingConfig:
   unlabeled_encoding: str = 'utf-8'
   dim: int = 100
   window: int = 5
-  epochs: int = 5
+  epochs: int = 10
   negative: int = 5
   skip_gram: bool = True
   w2v_min_count: int = 2
   # Word2Vec and the vocabulary on lower-cased words with digits as 0 (the
   # lookup falls back to that form, so "Paris" finds "paris").
-  lowercase: bool = False
+  lowercase: bool = True
   vocab_min_count: int = 1  # training words kept in the vocabulary
   max_vocab_size: int = 200000  # training words first, then vector words
   workers: int = 2
@@ -76,14 +76,14 @@ class TrainerConfig:
   dropout: float = 0.5
   # Share of training words replaced by <UNK> each step, so that the tagger
   # learns to tag words it has no vector for from casing and characters.
-  word_dropout: float = 0.0
+  word_dropout: float = 0.1
   batch_size: int = 32
   epochs: int = 20
   learning_rate: float = 0.003
   patience: int = 3  # early stopping on eval entity F1 (epochs)
   # Learning rate times this after an epoch without a better eval entity F1
   # (1.0: constant); early stopping restores the best weights anyway.
-  lr_decay: float = 1.0
+  lr_decay: float = 0.5
   crf: bool = True  # CRF output layer with Viterbi decoding, else softmax
   clip_norm: float = 5.0  # gradient clipping (0: none)
   seed: int = 0
