@@ -92,12 +92,22 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   return model
 
 
-def decode(model: keras.Model, outputs: tf.Tensor, mask: tf.Tensor):
-  """Tag ids [batch, time] from the model's outputs: Viterbi with a CRF,
-  else the most probable tag per token."""
-  if any(layer.name == 'crf' for layer in model.layers):
-    return model.get_layer('crf').decode(outputs, mask)
-  return tf.argmax(outputs, axis=-1, output_type=tf.int32)
+def tag_ids(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
+  """Tag ids [batch, time] from one tagger or an ensemble of them.
+
+  CRF taggers: one Viterbi over the mean of their emission, transition, start
+  and end scores (a product of the members' CRFs). Softmax taggers: the most
+  probable tag under the mean of their distributions.
+  """
+  outputs = [m(inputs, training=False) for m in models]
+  mean = lambda xs: xs[0] if len(xs) == 1 else tf.add_n(xs) / len(xs)
+  if any(layer.name == 'crf' for layer in models[0].layers):
+    layers = [m.get_layer('crf') for m in models]
+    return crf.viterbi_decode(
+        mean(outputs), mask,
+        *(mean([getattr(c, name) for c in layers])
+          for name in ('transitions', 'start', 'end')))
+  return tf.argmax(mean(outputs), axis=-1, output_type=tf.int32)
 
 
 def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
@@ -114,15 +124,17 @@ def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
 
 
 class TaggerServing(tf.Module):
-  """Raw tokens in, IOB2 tags out; carries the Transform graph.
+  """Raw tokens in, IOB2 tags out; carries the Transform graph and every
+  member of the ensemble.
 
   ``tag_tokens`` takes a [batch, length] string tensor padded with '' at the
   end of each row and returns ``tags`` of the same shape ('O' at padding).
   """
 
-  def __init__(self, model: keras.Model, tft_layer, tag_names: Sequence[str]):
+  def __init__(self, models: Sequence[keras.Model], tft_layer,
+               tag_names: Sequence[str]):
     super().__init__()
-    self.model = model
+    self.models = list(models)
     self.tft_layer = tft_layer
     self.tag_names = tf.constant(list(tag_names))
 
@@ -138,16 +150,15 @@ class TaggerServing(tf.Module):
         transformed[features.CHAR_IDS], shape * [1, MAX_WORD_CHARS]))
     inputs[features.CHAR_IDS] = tf.reshape(
         chars, [shape[0], shape[1], MAX_WORD_CHARS])
-    outputs = self.model(inputs, training=False)
-    ids = decode(self.model, outputs, tf.not_equal(tokens, ''))
+    ids = tag_ids(self.models, inputs, tf.not_equal(tokens, ''))
     tags = tf.gather(self.tag_names, ids)
     tags = tf.where(tf.equal(tokens, ''), 'O', tags)
     return {'tags': repair_iob2(tags)}
 
 
-def export(model: keras.Model, tft_output, tag_names: List[str],
+def export(models: Sequence[keras.Model], tft_output, tag_names: List[str],
            path: str) -> None:
-  module = TaggerServing(model, tft_output.transform_features_layer(),
+  module = TaggerServing(models, tft_output.transform_features_layer(),
                          tag_names)
   signature = module.tag_tokens.get_concrete_function()
   tf.saved_model.save(module, path, signatures={

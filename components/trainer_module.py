@@ -1,5 +1,6 @@
 """Trainer run_fn: transformed examples in, a serving SavedModel out."""
 
+import dataclasses
 import json
 import logging
 import os
@@ -69,8 +70,7 @@ class EntityF1(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     if self._tag is None:  # one graph for every batch shape
       self._tag = tf.function(
-          lambda inputs, mask: model_lib.decode(
-              self.model, self.model(inputs, training=False), mask),
+          lambda inputs, mask: model_lib.tag_ids([self.model], inputs, mask),
           reduce_retracing=True)
     gold, predicted = [], []
     for inputs, tags, weights in self.data:
@@ -85,11 +85,64 @@ class EntityF1(keras.callbacks.Callback):
     logging.info('Trainer: epoch %d eval entity F1 %.4f', epoch + 1, f1)
 
 
+class PlateauSchedule(keras.callbacks.Callback):
+  """Early stopping and learning-rate decay on eval entity F1 (``val_f1``).
+
+  After an epoch without a new best F1 the learning rate is multiplied by
+  ``lr_decay``; after ``patience`` such epochs in a row training stops; the
+  best epoch's weights are restored at the end. Epochs before the tagger finds
+  any entity count for neither: on small data that can take several epochs,
+  and it is no plateau.
+  """
+
+  def __init__(self, patience: int, lr_decay: float = 1.0,
+               min_delta: float = 1e-4):
+    super().__init__()
+    self.patience, self.lr_decay, self.min_delta = patience, lr_decay, min_delta
+
+  def on_train_begin(self, logs=None):
+    self.best, self.best_epoch, self.best_weights, self.wait = 0.0, -1, None, 0
+
+  def on_epoch_end(self, epoch, logs=None):
+    f1 = logs['val_f1']
+    if f1 > self.best + self.min_delta:
+      self.best, self.best_epoch, self.wait = f1, epoch, 0
+      self.best_weights = self.model.get_weights()
+    elif self.best > 0:
+      self.wait += 1
+      lr = self.model.optimizer.learning_rate
+      lr.assign(lr * self.lr_decay)
+      if self.wait >= self.patience:
+        self.model.stop_training = True
+
+  def on_train_end(self, logs=None):
+    if self.best_weights is not None:
+      logging.info('Trainer: restoring epoch %d (eval entity F1 %.4f)',
+                   self.best_epoch + 1, self.best)
+      self.model.set_weights(self.best_weights)
+
+
+def _fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
+             num_chars: int, train: tf.data.Dataset,
+             evaluation: tf.data.Dataset, tag_names: List[str],
+             log_dir: str):
+  """One tagger, early-stopped at its best eval entity F1."""
+  keras.utils.set_random_seed(config.seed)
+  model = model_lib.build_model(matrix, num_tags, num_chars, config)
+  model.summary(print_fn=logging.info)
+  callbacks = [EntityF1(evaluation, tag_names),
+               PlateauSchedule(config.patience, config.lr_decay),
+               keras.callbacks.TensorBoard(log_dir=log_dir)]
+  # No validation_data: the eval pass that matters is EntityF1's.
+  history = model.fit(train, epochs=config.epochs, callbacks=callbacks,
+                      verbose=2)
+  return model, {k: [float(x) for x in v] for k, v in history.history.items()}
+
+
 def run_fn(fn_args: FnArgs) -> None:
   custom = dict(fn_args.custom_config or {})
   embedding_uri = custom.pop(artifacts.URI_CONFIG_KEY)
   config = from_dict(TrainerConfig, custom)
-  keras.utils.set_random_seed(config.seed)
   tft_output = tft.TFTransformOutput(fn_args.transform_output)
   tag_names = tft_output.vocabulary_by_name(features.TAG_VOCAB)
   tag_names = [t.decode() if isinstance(t, bytes) else t for t in tag_names]
@@ -105,36 +158,32 @@ def run_fn(fn_args: FnArgs) -> None:
                   config.seed)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
-  model = model_lib.build_model(matrix, len(tag_names), num_chars, config)
-  model.summary(print_fn=logging.info)
-  callbacks = [
-      EntityF1(evaluation, tag_names),
-      keras.callbacks.EarlyStopping(monitor='val_f1', mode='max',
-                                    patience=config.patience,
-                                    restore_best_weights=True),
-      keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
-  ]
-  if config.lr_decay < 1.0:
-    callbacks.insert(1, keras.callbacks.ReduceLROnPlateau(
-        monitor='val_f1', mode='max', factor=config.lr_decay, patience=1,
-        min_delta=1e-4, verbose=1))
   started = time.time()
-  # No validation_data: the eval pass that matters is EntityF1's.
-  history = model.fit(train, epochs=config.epochs, callbacks=callbacks,
-                      verbose=2)
+  models, members = [], []
+  for member in range(config.ensemble):
+    model, history = _fit_one(dataclasses.replace(
+        config, seed=config.seed + member), matrix, len(tag_names), num_chars,
+                              train, evaluation, tag_names,
+                              os.path.join(fn_args.model_run_dir,
+                                           f'member-{member}'))
+    models.append(model)
+    members.append({'seed': config.seed + member,
+                    'epochs_run': len(history['loss']),
+                    'best_val_f1': max(history['val_f1']),
+                    'history': history})
   seconds = time.time() - started
-  epochs_run = len(history.history['loss'])
+  epochs_run = sum(m['epochs_run'] for m in members)
   tokens = int(sum(float(tf.reduce_sum(w)) for _, _, w in train))
   stats = {'epochs_run': epochs_run, 'train_seconds': round(seconds, 1),
            'train_tokens_per_epoch': tokens,
            'train_tokens_per_second': round(tokens * epochs_run / seconds),
-           'history': {k: [float(x) for x in v]
-                       for k, v in history.history.items()}}
+           'members': members}
   tf.io.gfile.makedirs(fn_args.model_run_dir)
   with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir,
                                       TRAINING_STATS_FILE), 'w') as f:
     json.dump(stats, f, indent=2)
-  logging.info('Trainer: %d epochs in %.0f s, %d tokens/s', epochs_run,
-               seconds, stats['train_tokens_per_second'])
-  model_lib.export(model, tft_output, tag_names, fn_args.serving_model_dir)
+  logging.info('Trainer: %d tagger(s), %d epochs in %.0f s, %d tokens/s',
+               len(models), epochs_run, seconds,
+               stats['train_tokens_per_second'])
+  model_lib.export(models, tft_output, tag_names, fn_args.serving_model_dir)
   logging.info('Trainer: exported to %s', fn_args.serving_model_dir)

@@ -175,6 +175,9 @@ def _add_common_options(parser: argparse.ArgumentParser,
                  'better eval entity F1 (1: constant)')
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
+  t.add_argument('--ensemble', type=int, default=trn.ensemble,
+                 help='taggers to train (seeds seed, seed+1, ...) and export '
+                 'as one model that decodes the mean of their scores')
   t.add_argument('--seed', type=int, default=trn.seed)
   g = parser.add_argument_group('blessing gate')
   g.add_argument('--min-f1', type=float, default=gate.min_f1,
@@ -256,7 +259,8 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           batch_size=args.batch_size, lstm_units=args.lstm_units,
           dropout=args.dropout, word_dropout=args.word_dropout,
           learning_rate=args.learning_rate,
-          lr_decay=args.lr_decay, patience=args.patience, seed=args.seed),
+          lr_decay=args.lr_decay, patience=args.patience,
+          ensemble=args.ensemble, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
       **extra)
 

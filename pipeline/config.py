@@ -86,7 +86,14 @@ class TrainerConfig:
   lr_decay: float = 0.5
   crf: bool = True  # CRF output layer with Viterbi decoding, else softmax
   clip_norm: float = 5.0  # gradient clipping (0: none)
+  # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
+  # the mean of their scores (see model.tag_ids).
+  ensemble: int = 1
   seed: int = 0
+
+  def __post_init__(self):
+    if self.ensemble < 1:
+      raise ValueError(f'ensemble must be at least 1, not {self.ensemble}')
 
 
 @dataclasses.dataclass

@@ -1,7 +1,8 @@
+import keras
 import numpy as np
 import tensorflow as tf
 
-from components import features, model as model_lib
+from components import crf, features, model as model_lib
 from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
 
@@ -68,7 +69,7 @@ def test_crf_tagger_learns_transitions_and_decodes():
   w = (x[features.TOKEN_IDS] > 0).astype(np.float32)
   history = m.fit(x, y, sample_weight=w, epochs=30, verbose=0)
   assert history.history['loss'][-1] < history.history['loss'][0] / 4
-  ids = model_lib.decode(m, m(x), w > 0).numpy()
+  ids = model_lib.tag_ids([m], x, w > 0).numpy()
   assert ids[0, :3].tolist() == [1, 2, 0] and ids[1, :2].tolist() == [1, 2]
   assert np.abs(m.get_layer('crf').transitions.numpy()).sum() > 0
 
@@ -92,3 +93,35 @@ def test_word_dropout_replaces_words_by_unk_in_training_only():
   np.testing.assert_array_equal(layer(ids, training=False), ids)
   np.testing.assert_array_equal(
       model_lib.WordDropout(0.0, unk_id=1)(ids, training=True), ids)
+
+
+def test_ensemble_decodes_the_mean_of_its_members_scores():
+  matrix = np.random.default_rng(2).normal(size=(10, 4)).astype(np.float32)
+  x = _inputs([[1, 2, 3, 4, 0], [5, 6, 0, 0, 0]])
+  mask = x[features.TOKEN_IDS] > 0
+  for use_crf in (True, False):
+    members = []
+    for seed in (0, 1):
+      keras.utils.set_random_seed(seed)
+      m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+          lstm_units=4, crf=use_crf))
+      if use_crf:
+        crf_layer = m.get_layer('crf')
+        for w in (crf_layer.transitions, crf_layer.start, crf_layer.end):
+          w.assign(np.random.default_rng(seed).normal(size=w.shape) * 3)
+      members.append(m)
+    # An ensemble of one member is that member; of two identical members too.
+    one = model_lib.tag_ids(members[:1], x, mask).numpy()
+    np.testing.assert_array_equal(
+        model_lib.tag_ids([members[0]] * 2, x, mask), one)
+    outs = [m(x, training=False).numpy() for m in members]
+    both = model_lib.tag_ids(members, x, mask).numpy()
+    if use_crf:
+      c = [m.get_layer('crf') for m in members]
+      mean = lambda name: (getattr(c[0], name) + getattr(c[1], name)) / 2
+      expected = crf.viterbi_decode((outs[0] + outs[1]) / 2, mask,
+                                    mean('transitions'), mean('start'),
+                                    mean('end')).numpy()
+    else:
+      expected = np.argmax(outs[0] + outs[1], axis=-1)
+    np.testing.assert_array_equal(both, expected)

@@ -42,7 +42,8 @@ def first_run(tmp_path_factory):
     s.chunk = None
   with open(paths['eval'], 'w') as f:
     f.write(conll.format_sentences(sentences))
-  config = _config(out, paths)
+  # Two ensemble members: the served model decodes their mean scores.
+  config = _config(out, paths, ensemble=2)
   local_runner.run(config)
   return config, paths
 
@@ -72,6 +73,11 @@ def test_model_is_blessed_and_pushed_in_serving_layout(first_run):
   assert len(versions) == 1 and versions[0].isdigit()
   assert os.path.exists(os.path.join(config.serving_dir, versions[0],
                                      'saved_model.pb'))
+  stats = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerTrainer', 'model_run'),
+      'training_stats.json')))
+  assert [m['seed'] for m in stats['members']] == [0, 1]
+  assert all(m['best_val_f1'] > 0.5 for m in stats['members'])
 
 
 _CLIENT = r'''

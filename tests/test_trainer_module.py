@@ -51,8 +51,31 @@ def test_entity_f1_callback_scores_the_decoded_tags(tmp_path):
   callback.on_epoch_end(0, logs)
   gold, predicted = [], []
   for inputs, tags, weights in data:
-    best = model_lib.decode(model, model(inputs), weights > 0).numpy()
+    best = model_lib.tag_ids([model], inputs, weights > 0).numpy()
     for g, p, n in zip(tags.numpy(), best, weights.numpy().sum(1).astype(int)):
       gold.append([['O', 'B-PER', 'I-PER'][i] for i in g[:n]])
       predicted.append([['O', 'B-PER', 'I-PER'][i] for i in p[:n]])
   assert logs['val_f1'] == entity_metrics.score(gold, predicted)['f1']
+
+
+def test_plateau_schedule_waits_for_entities_then_decays_stops_restores():
+  matrix = np.zeros((10, 4), np.float32)
+  model = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+      lstm_units=4, learning_rate=0.008))
+  schedule = trainer_module.PlateauSchedule(patience=3, lr_decay=0.5)
+  schedule.set_model(model)
+  schedule.on_train_begin()
+  dense = model.get_layer('emissions')
+  rates, stopped = [], []
+  # Three epochs that find no entity (no plateau yet), a first best, a better
+  # one, then three epochs without a new best.
+  for epoch, f1 in enumerate([0.0, 0.0, 0.0, 0.5, 0.6, 0.6, 0.55, 0.59]):
+    dense.bias.assign(np.full(3, float(epoch), np.float32))
+    model.stop_training = False
+    schedule.on_epoch_end(epoch, {'val_f1': f1})
+    rates.append(round(float(model.optimizer.learning_rate), 6))
+    stopped.append(model.stop_training)
+  assert rates == [0.008] * 5 + [0.004, 0.002, 0.001]
+  assert stopped == [False] * 7 + [True]
+  schedule.on_train_end()
+  np.testing.assert_array_equal(dense.bias.numpy(), [4.0, 4.0, 4.0])
