@@ -88,7 +88,7 @@ class TrainerConfig:
   clip_norm: float = 5.0  # gradient clipping (0: none)
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
-  ensemble: int = 1
+  ensemble: int = 3
   seed: int = 0
 
   def __post_init__(self):

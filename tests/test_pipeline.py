@@ -26,7 +26,8 @@ def _config(out, paths, beam_args=IN_MEMORY_BEAM_ARGS, **trainer):
       test=paths.get('test', ''), beam_args=beam_args,
       embedding=EmbeddingConfig(unlabeled_paths=[paths['unlabeled']],
                                 dim=32, epochs=3),
-      trainer=TrainerConfig(**{'epochs': 15, 'lstm_units': 32, **trainer}),
+      trainer=TrainerConfig(**{'epochs': 15, 'lstm_units': 32, 'ensemble': 1,
+                                **trainer}),
       gate=GateConfig(min_f1=0.6))
 
 

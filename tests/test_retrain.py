@@ -25,7 +25,8 @@ def _write_span(root, span, corrupt=False):
 
 def _retrain(root, out):
   assert cli.main(['retrain', '--data-root', str(root), '--output', str(out),
-                   '--epochs', '15', '--w2v-dim', '32', '--lstm-units', '32',
+                   '--epochs', '15', '--ensemble', '1', '--w2v-dim', '32',
+                   '--lstm-units', '32',
                    '--min-f1', '0.6', '--max-f1-drop', '0.05',
                    '--beam-arg=--direct_running_mode=in_memory']) == 0
   with open(out / 'last_run.json') as f:
