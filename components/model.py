@@ -71,10 +71,11 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   # Keras 3's Concatenate drops the embedding mask when one input has none,
   # so the LSTM gets the padding mask explicitly.
   mask = keras.ops.not_equal(token_ids, 0)
-  x = keras.layers.Bidirectional(
-      keras.layers.LSTM(config.lstm_units, return_sequences=True),
-      name='bilstm')(x, mask=mask)
-  x = keras.layers.Dropout(config.dropout)(x)
+  for layer in range(config.lstm_layers):
+    x = keras.layers.Bidirectional(
+        keras.layers.LSTM(config.lstm_units, return_sequences=True),
+        name='bilstm' if layer == 0 else f'bilstm_{layer + 1}')(x, mask=mask)
+    x = keras.layers.Dropout(config.dropout)(x)
   inputs = [token_ids, casing] + ([chars] if config.char_filters else [])
   optimizer = keras.optimizers.Adam(config.learning_rate,
                                     clipnorm=config.clip_norm or None)

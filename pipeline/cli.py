@@ -166,6 +166,8 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t.add_argument('--epochs', type=int, default=trn.epochs)
   t.add_argument('--batch-size', type=int, default=trn.batch_size)
   t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
+  t.add_argument('--lstm-layers', type=int, default=trn.lstm_layers,
+                 help='stacked BiLSTM layers')
   t.add_argument('--dropout', type=float, default=trn.dropout)
   t.add_argument('--word-dropout', type=float, default=trn.word_dropout,
                  help='share of training words replaced by <UNK>')
@@ -257,6 +259,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           embedding_trainable=not args.static_embeddings, epochs=args.epochs,
           crf=args.crf, char_filters=args.char_filters,
           batch_size=args.batch_size, lstm_units=args.lstm_units,
+          lstm_layers=args.lstm_layers,
           dropout=args.dropout, word_dropout=args.word_dropout,
           learning_rate=args.learning_rate,
           lr_decay=args.lr_decay, patience=args.patience,

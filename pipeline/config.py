@@ -70,6 +70,7 @@ class TrainerConfig:
   """Model and training hyper-parameters of the BiLSTM tagger."""
   embedding_trainable: bool = True  # False: static (frozen) embeddings
   lstm_units: int = 100
+  lstm_layers: int = 1  # stacked BiLSTMs, dropout between them
   casing_dim: int = 8
   char_dim: int = 25
   char_filters: int = 50  # 0: no character CNN
@@ -94,6 +95,8 @@ class TrainerConfig:
   def __post_init__(self):
     if self.ensemble < 1:
       raise ValueError(f'ensemble must be at least 1, not {self.ensemble}')
+    if self.lstm_layers < 1:
+      raise ValueError(f'lstm_layers must be at least 1, not {self.lstm_layers}')
 
 
 @dataclasses.dataclass

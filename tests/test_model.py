@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from components import crf, features, model as model_lib
@@ -47,6 +48,19 @@ def test_padding_is_masked():
   short = m(_inputs([[4, 5, 0, 0]]), training=False).numpy()
   longer = m(_inputs([[4, 5, 0, 0, 0, 0]]), training=False).numpy()
   np.testing.assert_allclose(short[0, :2], longer[0, :2], rtol=1e-5)
+
+
+def test_stacked_bilstms_keep_the_padding_mask():
+  matrix = np.random.default_rng(5).normal(size=(8, 4)).astype(np.float32)
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4,
+                                                        lstm_layers=2))
+  assert [l.name for l in m.layers if l.name.startswith('bilstm')] == [
+      'bilstm', 'bilstm_2']
+  short = m(_inputs([[4, 5, 0, 0]]), training=False).numpy()
+  longer = m(_inputs([[4, 5, 0, 0, 0, 0]]), training=False).numpy()
+  np.testing.assert_allclose(short[0, :2], longer[0, :2], rtol=1e-5)
+  with pytest.raises(ValueError, match='lstm_layers'):
+    TrainerConfig(lstm_layers=0)
 
 
 def test_characters_reach_the_output_and_can_be_switched_off():
