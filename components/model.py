@@ -78,7 +78,7 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
     x = keras.layers.Dropout(config.dropout)(x)
   inputs = [token_ids, casing] + ([chars] if config.char_filters else [])
   optimizer = keras.optimizers.Adam(config.learning_rate,
-                                    clipnorm=config.clip_norm or None)
+                                    global_clipnorm=config.clip_norm or None)
   if config.crf:
     emissions = keras.layers.Dense(num_tags, name='emissions')(x)
     model = crf.CrfTagger(inputs, crf.CRF(name='crf')(emissions),
@@ -112,8 +112,11 @@ def tag_ids(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
 
 
 def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
-  """Makes [batch, time] tag strings valid IOB2: an I-X that does not follow
-  B-X or I-X becomes B-X (the same reading conlleval gives it)."""
+  """Makes [batch, time] tag strings valid IOB2: BIOES tags (the tagger's own,
+  see ``preprocessing.bioes_tags``) become IOB2, and an I-X that does not
+  follow B-X or I-X becomes B-X (the same reading conlleval gives it)."""
+  tags = tf.strings.regex_replace(
+      tf.strings.regex_replace(tags, '^S-', 'B-'), '^E-', 'I-')
   prev = tf.concat([tf.fill([tf.shape(tags)[0], 1], 'O'), tags[:, :-1]],
                    axis=1)
   cur_type = tf.strings.regex_replace(tags, '^[A-Z]-', '')

@@ -1,4 +1,4 @@
-"""The tf.Transform preprocessing_fn: tokens to ids, casing, tags to ids.
+"""The tf.Transform preprocessing_fn: tokens to ids, casing, BIOES tags to ids.
 
 It runs inside the TFT graph, which the exported model embeds, so serving
 applies exactly the lookup that training saw. The vocabulary file comes from
@@ -81,6 +81,25 @@ def char_ids(tokens: tf.SparseTensor, max_chars: int) -> tf.SparseTensor:
       tokens.dense_shape * tf.constant([1, max_chars], tf.int64))
 
 
+def bioes_tags(tags: tf.SparseTensor) -> tf.SparseTensor:
+  """IOB2 tags [batch, length] rewritten as BIOES: the last token of an entity
+  becomes E-X, a one-token entity S-X.
+
+  The tagger learns and decodes these richer tags (the CRF can then tell an
+  entity's end from its middle); serving maps them back to IOB2
+  (``model.repair_iob2``).
+  """
+  values, rows = tags.values, tags.indices[:, 0]
+  following = tf.concat([values[1:], ['O']], axis=0)
+  same_row = tf.concat([tf.equal(rows[1:], rows[:-1]), [False]], axis=0)
+  entity_type = lambda t: tf.strings.regex_replace(t, '^[A-Z]-', '')
+  continued = same_row & tf.strings.regex_full_match(following, 'I-.*') & (
+      tf.equal(entity_type(following), entity_type(values)))
+  values = tf.where(continued, values, tf.strings.regex_replace(
+      tf.strings.regex_replace(values, '^B-', 'S-'), '^I-', 'E-'))
+  return tf.SparseTensor(tags.indices, values, tags.dense_shape)
+
+
 def preprocessing_fn(inputs: Dict[str, Any],
                      custom_config: Dict[str, Any]) -> Dict[str, Any]:
   vocab_file = artifacts.vocab_file(custom_config[artifacts.URI_CONFIG_KEY])
@@ -93,7 +112,7 @@ def preprocessing_fn(inputs: Dict[str, Any],
           tokens.indices, casing_ids(tokens.values), tokens.dense_shape),
       features.CHAR_IDS: char_ids(tokens, MAX_WORD_CHARS),
   }
-  tags = inputs[features.TAGS]
+  tags = bioes_tags(inputs[features.TAGS])
   # Ids by frequency, so 0 is 'O'. A tag the training split never shows (eval
   # may hold one) maps to 'O' for the loss; entity F1 is scored on strings.
   outputs[features.TAG_IDS] = tft.compute_and_apply_vocabulary(

@@ -122,7 +122,7 @@ class PlateauSchedule(keras.callbacks.Callback):
       self.model.set_weights(self.best_weights)
 
 
-def _fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
+def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
              num_chars: int, train: tf.data.Dataset,
              evaluation: tf.data.Dataset, tag_names: List[str],
              log_dir: str):
@@ -161,7 +161,7 @@ def run_fn(fn_args: FnArgs) -> None:
   started = time.time()
   models, members = [], []
   for member in range(config.ensemble):
-    model, history = _fit_one(dataclasses.replace(
+    model, history = fit_one(dataclasses.replace(
         config, seed=config.seed + member), matrix, len(tag_names), num_chars,
                               train, evaluation, tag_names,
                               os.path.join(fn_args.model_run_dir,

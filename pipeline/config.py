@@ -86,7 +86,9 @@ class TrainerConfig:
   # (1.0: constant); early stopping restores the best weights anyway.
   lr_decay: float = 0.5
   crf: bool = True  # CRF output layer with Viterbi decoding, else softmax
-  clip_norm: float = 5.0  # gradient clipping (0: none)
+  # Gradients rescaled so that their global norm (over all weights together)
+  # is at most this (0: no clipping).
+  clip_norm: float = 1.0
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
   ensemble: int = 3

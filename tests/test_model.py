@@ -42,6 +42,16 @@ def test_static_embedding_does_not_change_in_training():
       m.get_layer('word_embedding').get_weights()[0], matrix)
 
 
+def test_gradients_are_clipped_by_their_global_norm():
+  matrix = np.zeros((8, 4), np.float32)
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
+  assert m.optimizer.global_clipnorm == TrainerConfig().clip_norm == 1.0
+  assert m.optimizer.clipnorm is None  # not per weight
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4,
+                                                        clip_norm=0))
+  assert m.optimizer.global_clipnorm is None
+
+
 def test_padding_is_masked():
   matrix = np.random.default_rng(2).normal(size=(8, 4)).astype(np.float32)
   m = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
@@ -94,6 +104,14 @@ def test_repair_iob2():
   fixed = model_lib.repair_iob2(tags).numpy().astype(str).tolist()
   assert fixed == [['B-PER', 'I-PER', 'O', 'B-LOC', 'B-ORG', 'B-LOC', 'O'],
                    ['O', 'B-MISC', 'I-MISC', 'B-PER', 'O', 'O', 'O']]
+
+
+def test_repair_iob2_reads_bioes():
+  tags = tf.constant([['S-PER', 'B-ORG', 'I-ORG', 'E-ORG', 'S-ORG', 'O'],
+                      ['E-LOC', 'O', 'B-MISC', 'E-MISC', 'E-MISC', 'O']])
+  fixed = model_lib.repair_iob2(tags).numpy().astype(str).tolist()
+  assert fixed == [['B-PER', 'B-ORG', 'I-ORG', 'I-ORG', 'B-ORG', 'O'],
+                   ['B-LOC', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O']]
 
 
 def test_word_dropout_replaces_words_by_unk_in_training_only():

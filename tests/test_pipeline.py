@@ -122,6 +122,23 @@ def test_cli_summary_reads_back_the_run(first_run):
   assert len(result['serving_versions']) >= 1
 
 
+def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
+                                                        capsys):
+  from pipeline import tagger_sweep
+  config, _ = first_run
+  out = str(tmp_path / 'sweep.json')
+  tagger_sweep.main(['--run', config.output_dir, '--seeds', '3', '--set',
+                     'epochs=4', 'lstm_units=8', '--output', out])
+  result = json.load(open(out))
+  assert result['settings'] == {'epochs': 4, 'lstm_units': 8}
+  [run] = result['runs']
+  assert run['seed'] == 3 and 1 <= run['epochs'] <= 4
+  assert 0 <= run['f1'] <= 100
+  assert "{'epochs': 4, 'lstm_units': 8}: eval F1" in capsys.readouterr().out
+  with pytest.raises(SystemExit, match='name=value'):
+    tagger_sweep.main(['--run', config.output_dir, '--set', 'epochs'])
+
+
 def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   config, _ = first_run
   before = sorted(os.listdir(config.serving_dir))

@@ -6,7 +6,7 @@ import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
-from components import artifacts, embeddings, features, preprocessing
+from components import artifacts, conll, embeddings, features, preprocessing
 
 VOCAB = ['<PAD>', '<UNK>', 'Paris', 'paris', 'london', '00', 'the']
 
@@ -48,12 +48,29 @@ def test_tag_vocabulary_and_casing(tmp_path):
        ['B-PER', 'O', 'O', 'B-LOC', 'O', 'O', 'O', 'O'])])
   names = [t.decode() for t in tft_output.vocabulary_by_name(
       features.TAG_VOCAB)]
-  assert names[0] == 'O' and sorted(names) == ['B-LOC', 'B-PER', 'O']
+  assert names[0] == 'O' and sorted(names) == ['O', 'S-LOC', 'S-PER']
   assert [names[i] for i in out[0][features.TAG_IDS]] == [
-      'B-PER', 'O', 'O', 'B-LOC', 'O', 'O', 'O', 'O']
+      'S-PER', 'O', 'O', 'S-LOC', 'O', 'O', 'O', 'O']
   classes = [preprocessing.CASING_CLASSES[i] for i in out[0][features.CASING]]
   assert classes == ['title', 'lower', 'lower', 'upper', 'numeric',
                      'has_digit', 'mixed', 'other']
+
+
+def test_tags_become_bioes_within_each_sentence(tmp_path):
+  sentences = [
+      (['a'] * 7, ['B-PER', 'I-PER', 'I-PER', 'B-LOC', 'B-LOC', 'I-LOC', 'O']),
+      (['a'] * 3, ['B-ORG', 'I-ORG', 'B-MISC']),
+      (['a'] * 2, ['I-ORG', 'O']),  # does not continue the previous sentence
+  ]
+  out, tft_output = _run(tmp_path, sentences)
+  names = [t.decode() for t in tft_output.vocabulary_by_name(
+      features.TAG_VOCAB)]
+  bioes = [[names[i] for i in row[features.TAG_IDS]] for row in out]
+  assert bioes == [
+      ['B-PER', 'I-PER', 'E-PER', 'S-LOC', 'B-LOC', 'E-LOC', 'O'],
+      ['B-ORG', 'E-ORG', 'S-MISC'],
+      ['E-ORG', 'O']]
+  assert [conll.to_iob2(b) for b in bioes[:2]] == [s[1] for s in sentences[:2]]
 
 
 def test_char_ids_fixed_slots_per_token(tmp_path):

@@ -1,0 +1,95 @@
+"""Compares tagger settings cheaply: trains single taggers on the Transform
+and EmbeddingGen outputs of a finished run, one per seed, and prints each
+one's best eval entity F1 and their mean ± std.
+
+  python -m pipeline.tagger_sweep --run runs/ens3-s10 --seeds 0 1 2 \\
+      --set clip_norm=1.0 lstm_units=200
+
+Ingestion, Word2Vec and Transform are not repeated, so a setting costs only
+its training (a few minutes per seed on 2 cores), and every setting is
+compared on the same vocabulary and vectors. ``--set`` takes TrainerConfig
+fields as name=JSON value; ``ensemble`` is always 1.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import sys
+import time
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from components import artifacts, features, trainer_module
+from pipeline.config import TrainerConfig
+
+
+def _one(root: str, component: str, channel: str) -> str:
+  found = sorted(tf.io.gfile.glob(os.path.join(root, component, channel, '*')))
+  if not found:
+    raise SystemExit(f'tagger_sweep: no {component} {channel} under {root}')
+  return found[-1]
+
+
+def parse_settings(pairs) -> dict:
+  settings = {}
+  for pair in pairs:
+    name, sep, value = pair.partition('=')
+    if not sep:
+      raise SystemExit(f'tagger_sweep: --set takes name=value, not {pair!r}')
+    settings[name] = json.loads(value)
+  return settings
+
+
+def main(argv=None):
+  p = argparse.ArgumentParser(description=__doc__,
+                              formatter_class=argparse.RawTextHelpFormatter)
+  p.add_argument('--run', required=True,
+                 help='--output folder of a finished `ner-pipeline run`')
+  p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+  p.add_argument('--set', nargs='*', default=[], metavar='NAME=VALUE')
+  p.add_argument('--output', default='', help='JSON file for the results')
+  args = p.parse_args(argv)
+  settings = parse_settings(args.set)
+  root = os.path.join(args.run, 'pipeline_root')
+  tft_output = tft.TFTransformOutput(_one(root, 'NerTransform',
+                                          'transform_graph'))
+  examples = _one(root, 'NerTransform', 'transformed_examples')
+  tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
+      features.TAG_VOCAB)]
+  matrix = artifacts.load_matrix(_one(root, 'EmbeddingGen', 'embedding'))
+  num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
+  spec = tft_output.transformed_feature_spec()
+  results = []
+  for seed in args.seeds:
+    config = dataclasses.replace(TrainerConfig(), **{**settings, 'seed': seed,
+                                                     'ensemble': 1})
+    train = trainer_module.dataset([os.path.join(examples, 'Split-train', '*')],
+                                   spec, config.batch_size, True, seed)
+    evaluation = trainer_module.dataset(
+        [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
+        False)
+    started = time.time()
+    _, history = trainer_module.fit_one(
+        config, matrix, len(tag_names), num_chars, train, evaluation,
+        tag_names, log_dir=os.path.join(args.run, 'sweep_logs', str(seed)))
+    results.append({'seed': seed, 'f1': 100 * max(history['val_f1']),
+                    'epochs': len(history['loss']),
+                    'seconds': round(time.time() - started)})
+    print(f'tagger_sweep: seed {seed}: eval F1 {results[-1]["f1"]:.2f} '
+          f'({results[-1]["epochs"]} epochs, {results[-1]["seconds"]} s)',
+          flush=True)
+  scores = [r['f1'] for r in results]
+  summary = f'{statistics.mean(scores):.2f}' + (
+      f' ± {statistics.stdev(scores):.2f}' if len(scores) > 1 else '')
+  print(f'tagger_sweep: {settings or "defaults"}: eval F1 {summary}')
+  if args.output:
+    with open(args.output, 'w') as f:
+      json.dump({'settings': settings, 'runs': results}, f, indent=2)
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
