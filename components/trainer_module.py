@@ -123,9 +123,9 @@ class PlateauSchedule(keras.callbacks.Callback):
 
 
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
-             num_chars: int, train: tf.data.Dataset,
-             evaluation: tf.data.Dataset, tag_names: List[str],
-             log_dir: str):
+            num_chars: int, train: tf.data.Dataset,
+            evaluation: tf.data.Dataset, tag_names: List[str],
+            log_dir: str):
   """One tagger, early-stopped at its best eval entity F1."""
   keras.utils.set_random_seed(config.seed)
   model = model_lib.build_model(matrix, num_tags, num_chars, config)
@@ -163,9 +163,9 @@ def run_fn(fn_args: FnArgs) -> None:
   for member in range(config.ensemble):
     model, history = fit_one(dataclasses.replace(
         config, seed=config.seed + member), matrix, len(tag_names), num_chars,
-                              train, evaluation, tag_names,
-                              os.path.join(fn_args.model_run_dir,
-                                           f'member-{member}'))
+                             train, evaluation, tag_names,
+                             os.path.join(fn_args.model_run_dir,
+                                          f'member-{member}'))
     models.append(model)
     members.append({'seed': config.seed + member,
                     'epochs_run': len(history['loss']),

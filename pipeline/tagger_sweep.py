@@ -12,7 +12,6 @@ fields as name=JSON value; ``ensemble`` is always 1.
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import statistics
@@ -23,7 +22,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from components import artifacts, features, trainer_module
-from pipeline.config import TrainerConfig
+from pipeline.config import TrainerConfig, from_dict
 
 
 def _one(root: str, component: str, channel: str) -> str:
@@ -64,8 +63,9 @@ def main(argv=None):
   spec = tft_output.transformed_feature_spec()
   results = []
   for seed in args.seeds:
-    config = dataclasses.replace(TrainerConfig(), **{**settings, 'seed': seed,
-                                                     'ensemble': 1})
+    # from_dict names the known fields when a --set name is not one.
+    config = from_dict(TrainerConfig, {**settings, 'seed': seed,
+                                       'ensemble': 1})
     train = trainer_module.dataset([os.path.join(examples, 'Split-train', '*')],
                                    spec, config.batch_size, True, seed)
     evaluation = trainer_module.dataset(

@@ -137,6 +137,8 @@ def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
   assert "{'epochs': 4, 'lstm_units': 8}: eval F1" in capsys.readouterr().out
   with pytest.raises(SystemExit, match='name=value'):
     tagger_sweep.main(['--run', config.output_dir, '--set', 'epochs'])
+  with pytest.raises(ValueError, match='unknown TrainerConfig'):
+    tagger_sweep.main(['--run', config.output_dir, '--set', 'epoch=2'])
 
 
 def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
