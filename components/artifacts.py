@@ -9,7 +9,7 @@ their executors hand its URI to user code through ``custom_config``.
 import io
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -17,6 +17,7 @@ from tfx.types import artifact, artifact_utils
 
 VOCAB_FILE = 'vocab.txt'
 MATRIX_FILE = 'embeddings.npy'
+HAS_VECTOR_FILE = 'has_vector.npy'  # per row: True where a vector was found
 STATS_FILE = 'stats.json'
 EMBEDDING_KEY = 'embedding'
 URI_CONFIG_KEY = 'embedding_uri'  # key added to custom_config
@@ -27,15 +28,27 @@ class EmbeddingMatrix(artifact.Artifact):
   TYPE_NAME = 'ner.EmbeddingMatrix'
 
 
+def _save_array(path: str, array: np.ndarray) -> None:
+  buf = io.BytesIO()
+  np.save(buf, array)
+  with tf.io.gfile.GFile(path, 'wb') as f:
+    f.write(buf.getvalue())
+
+
+def _load_array(path: str) -> np.ndarray:
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    return np.load(io.BytesIO(f.read()))
+
+
 def write(uri: str, vocab_rows: List[str], matrix: np.ndarray,
-          stats: Dict[str, Any]) -> None:
+          stats: Dict[str, Any],
+          has_vector: Optional[np.ndarray] = None) -> None:
   tf.io.gfile.makedirs(uri)
   with tf.io.gfile.GFile(os.path.join(uri, VOCAB_FILE), 'w') as f:
     f.write('\n'.join(vocab_rows) + '\n')
-  buf = io.BytesIO()
-  np.save(buf, matrix)
-  with tf.io.gfile.GFile(os.path.join(uri, MATRIX_FILE), 'wb') as f:
-    f.write(buf.getvalue())
+  _save_array(os.path.join(uri, MATRIX_FILE), matrix)
+  if has_vector is not None:
+    _save_array(os.path.join(uri, HAS_VECTOR_FILE), has_vector)
   with tf.io.gfile.GFile(os.path.join(uri, STATS_FILE), 'w') as f:
     json.dump(stats, f, indent=2, sort_keys=True)
 
@@ -45,8 +58,14 @@ def vocab_file(uri: str) -> str:
 
 
 def load_matrix(uri: str) -> np.ndarray:
-  with tf.io.gfile.GFile(os.path.join(uri, MATRIX_FILE), 'rb') as f:
-    return np.load(io.BytesIO(f.read()))
+  return _load_array(os.path.join(uri, MATRIX_FILE))
+
+
+def load_has_vector(uri: str) -> Optional[np.ndarray]:
+  """Rows that hold a learnt or loaded vector (not a random one); None for
+  artifacts written before the file existed."""
+  path = os.path.join(uri, HAS_VECTOR_FILE)
+  return _load_array(path) if tf.io.gfile.exists(path) else None
 
 
 def load_vocab(uri: str) -> List[str]:

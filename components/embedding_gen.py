@@ -87,7 +87,7 @@ def build(config: EmbeddingConfig, train_uri: str,
       'seconds': round(time.time() - start, 1),
   }
   artifacts.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
-                  matrix, stats)
+                  matrix, stats, has_vector)
   logging.info('EmbeddingGen: %s', json.dumps(stats, sort_keys=True))
   return stats
 

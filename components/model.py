@@ -4,7 +4,7 @@ Keras 3 is imported explicitly (``import keras``): importing TFT flips
 ``tf.keras`` to Keras 2, so this project never writes ``tf.keras``.
 """
 
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import keras
 import numpy as np
@@ -38,11 +38,14 @@ class WordDropout(keras.layers.Layer):
 
 
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
-                config: TrainerConfig) -> keras.Model:
+                config: TrainerConfig,
+                guesser: Optional[keras.Model] = None) -> keras.Model:
   """Word embedding (from the artifact, row 0 = padding), casing embedding and
   a character CNN per token, a BiLSTM masked at padding, then a CRF or a
   per-token softmax over tag ids. ``num_chars`` counts character ids
-  including 0."""
+  including 0. With a ``guesser`` (``mimick.fit``, frozen), tokens whose id
+  is <UNK> read its vector guessed from their characters instead of the
+  <UNK> row."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
   chars = keras.Input(shape=(None, MAX_WORD_CHARS), dtype='int64',
@@ -54,7 +57,12 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   word_embedding.embeddings.assign(matrix)
   word_ids = WordDropout(config.word_dropout, embeddings.UNK_ID,
                          seed=config.seed, name='word_dropout')(token_ids)
-  parts = [word_embedding(word_ids),
+  words = word_embedding(word_ids)
+  if guesser is not None:
+    unknown = keras.ops.expand_dims(
+        keras.ops.equal(word_ids, embeddings.UNK_ID), -1)
+    words = keras.ops.where(unknown, guesser(chars), words)
+  parts = [words,
            keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
                                   name='casing_embedding')(casing)]
   if config.char_filters:
@@ -76,7 +84,8 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
         keras.layers.LSTM(config.lstm_units, return_sequences=True),
         name='bilstm' if layer == 0 else f'bilstm_{layer + 1}')(x, mask=mask)
     x = keras.layers.Dropout(config.dropout)(x)
-  inputs = [token_ids, casing] + ([chars] if config.char_filters else [])
+  inputs = [token_ids, casing] + (
+      [chars] if config.char_filters or guesser is not None else [])
   optimizer = keras.optimizers.Adam(config.learning_rate,
                                     global_clipnorm=config.clip_norm or None)
   if config.crf:

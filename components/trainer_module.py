@@ -5,7 +5,7 @@ import json
 import logging
 import os
 import time
-from typing import List
+from typing import List, Optional
 
 import keras
 import numpy as np
@@ -13,7 +13,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import artifacts, entity_metrics, features
+from components import artifacts, entity_metrics, features, mimick
 from components import model as model_lib
 from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig, from_dict
@@ -122,13 +122,25 @@ class PlateauSchedule(keras.callbacks.Callback):
       self.model.set_weights(self.best_weights)
 
 
+def oov_guesser(config: TrainerConfig, embedding_uri: str, matrix: np.ndarray,
+                tft_output) -> Optional[keras.Model]:
+  """The frozen character network that guesses vectors for <UNK> tokens
+  (``mimick``), when ``config.guess_oov``; one for all ensemble members."""
+  if not config.guess_oov:
+    return None
+  char_names = [c.decode() if isinstance(c, bytes) else c for c in
+                tft_output.vocabulary_by_name(features.CHAR_VOCAB)]
+  return mimick.fit(matrix, artifacts.load_vocab(embedding_uri), char_names,
+                    artifacts.load_has_vector(embedding_uri), seed=config.seed)
+
+
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
             num_chars: int, train: tf.data.Dataset,
             evaluation: tf.data.Dataset, tag_names: List[str],
-            log_dir: str):
+            log_dir: str, guesser: Optional[keras.Model] = None):
   """One tagger, early-stopped at its best eval entity F1."""
   keras.utils.set_random_seed(config.seed)
-  model = model_lib.build_model(matrix, num_tags, num_chars, config)
+  model = model_lib.build_model(matrix, num_tags, num_chars, config, guesser)
   model.summary(print_fn=logging.info)
   callbacks = [EntityF1(evaluation, tag_names),
                PlateauSchedule(config.patience, config.lr_decay),
@@ -159,13 +171,14 @@ def run_fn(fn_args: FnArgs) -> None:
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   started = time.time()
+  guesser = oov_guesser(config, embedding_uri, matrix, tft_output)
   models, members = [], []
   for member in range(config.ensemble):
     model, history = fit_one(dataclasses.replace(
         config, seed=config.seed + member), matrix, len(tag_names), num_chars,
                              train, evaluation, tag_names,
                              os.path.join(fn_args.model_run_dir,
-                                          f'member-{member}'))
+                                          f'member-{member}'), guesser)
     models.append(model)
     members.append({'seed': config.seed + member,
                     'epochs_run': len(history['loss']),

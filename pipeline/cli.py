@@ -163,6 +163,10 @@ def _add_common_options(parser: argparse.ArgumentParser,
                  help='CRF output layer with Viterbi decoding (else softmax)')
   t.add_argument('--char-filters', type=int, default=trn.char_filters,
                  help='filters of the character CNN (0: no character CNN)')
+  t.add_argument('--guess-oov', action=argparse.BooleanOptionalAction,
+                 default=trn.guess_oov,
+                 help='give out-of-vocabulary words a vector guessed from '
+                 'their characters by a network fitted to the word vectors')
   t.add_argument('--epochs', type=int, default=trn.epochs)
   t.add_argument('--batch-size', type=int, default=trn.batch_size)
   t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
@@ -258,6 +262,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
       trainer=TrainerConfig(
           embedding_trainable=not args.static_embeddings, epochs=args.epochs,
           crf=args.crf, char_filters=args.char_filters,
+          guess_oov=args.guess_oov,
           batch_size=args.batch_size, lstm_units=args.lstm_units,
           lstm_layers=args.lstm_layers,
           dropout=args.dropout, word_dropout=args.word_dropout,

@@ -58,7 +58,8 @@ def main(argv=None):
   examples = _one(root, 'NerTransform', 'transformed_examples')
   tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
       features.TAG_VOCAB)]
-  matrix = artifacts.load_matrix(_one(root, 'EmbeddingGen', 'embedding'))
+  embedding_uri = _one(root, 'EmbeddingGen', 'embedding')
+  matrix = artifacts.load_matrix(embedding_uri)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   spec = tft_output.transformed_feature_spec()
   results = []
@@ -72,9 +73,11 @@ def main(argv=None):
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)
     started = time.time()
+    guesser = trainer_module.oov_guesser(config, embedding_uri, matrix,
+                                         tft_output)
     _, history = trainer_module.fit_one(
         config, matrix, len(tag_names), num_chars, train, evaluation,
-        tag_names, log_dir=os.path.join(args.run, 'sweep_logs', str(seed)))
+        tag_names, os.path.join(args.run, 'sweep_logs', str(seed)), guesser)
     results.append({'seed': seed, 'f1': 100 * max(history['val_f1']),
                     'epochs': len(history['loss']),
                     'seconds': round(time.time() - started)})

@@ -101,6 +101,12 @@ def test_artifact_files_round_trip(tmp_path):
   artifacts.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
                   {'rows': 4})
   np.testing.assert_array_equal(artifacts.load_matrix(str(tmp_path)), matrix)
+  assert artifacts.load_has_vector(str(tmp_path)) is None
+  has_vector = np.array([False, False, True, False])
+  artifacts.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
+                  {'rows': 4}, has_vector)
+  np.testing.assert_array_equal(artifacts.load_has_vector(str(tmp_path)),
+                                has_vector)
   assert artifacts.load_vocab(str(tmp_path)) == ['<PAD>', '<UNK>', 'a', 'b']
   assert artifacts.load_stats(str(tmp_path)) == {'rows': 4}
 
