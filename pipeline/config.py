@@ -76,7 +76,7 @@ class TrainerConfig:
   char_filters: int = 50  # 0: no character CNN
   # <UNK> tokens get a vector guessed from their characters by a network
   # fitted to the Word2Vec vectors (components/mimick.py)
-  guess_oov: bool = False
+  guess_oov: bool = True
   dropout: float = 0.5
   # Share of training words replaced by <UNK> each step, so that the tagger
   # learns to tag words it has no vector for from casing and characters.

@@ -43,8 +43,9 @@ def first_run(tmp_path_factory):
     s.chunk = None
   with open(paths['eval'], 'w') as f:
     f.write(conll.format_sentences(sentences))
-  # Two ensemble members: the served model decodes their mean scores.
-  config = _config(out, paths, ensemble=2)
+  # Two ensemble members: the served model decodes their mean scores; both
+  # read vectors guessed for out-of-vocabulary words (one shared guesser).
+  config = _config(out, paths, ensemble=2, guess_oov=True)
   local_runner.run(config)
   return config, paths
 
@@ -60,6 +61,9 @@ def test_embedding_artifact_has_the_stated_rows(first_run):
   assert 'paris' in vocab and 'Paris' not in vocab
   assert matrix.shape == (len(vocab), 32) == (stats['rows'], stats['dim'])
   assert not matrix[0].any() and matrix[1].any()
+  has_vector = np.load(os.path.join(uri, 'has_vector.npy'))
+  assert has_vector.shape == (len(vocab),) and not has_vector[:2].any()
+  assert has_vector.sum() == stats['words_with_vectors']
   assert stats['train_token_coverage'] > 0.9
   assert 0 <= stats['eval_oov_rate'] < 0.2
 
