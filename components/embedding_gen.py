@@ -3,7 +3,7 @@
 It reads the training split of the ExampleGen output (streamed, never all in
 memory), optionally trains Word2Vec on it plus unlabelled text or loads
 pre-trained vectors, and writes an ``ner.EmbeddingMatrix`` artifact with
-``vocab.txt``, ``embeddings.npy`` and ``stats.json``.
+``vocab.txt``, ``embeddings.npy``, ``has_vector.npy`` and ``stats.json``.
 """
 
 import dataclasses
