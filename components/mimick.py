@@ -61,15 +61,19 @@ def build(lowering: np.ndarray, dim: int, filters: int = 200,
 
 def fit(matrix: np.ndarray, rows: List[str], char_names: Sequence[str],
         has_vector: Optional[np.ndarray] = None, epochs: int = 20,
-        seed: int = 0) -> keras.Model:
+        seed: int = 0) -> Optional[keras.Model]:
   """A frozen network fitted to the rows of ``matrix`` (``rows``: vocab.txt,
   row i = line i) that hold a vector (all words when ``has_vector`` is
-  None), mean squared error, from the words' normalised spellings."""
+  None), mean squared error, from the words' normalised spellings; None when
+  no row holds one (``--embedding random``): there is nothing to mimic."""
   keras.utils.set_random_seed(seed)
   keep = np.arange(len(rows)) >= 2  # not <PAD>, <UNK>
   if has_vector is not None:
     keep &= has_vector
   words = [w for w, k in zip(rows, keep) if k]
+  if not words:
+    logging.info('Mimick: no word vectors to fit; <UNK> stays one row')
+    return None
   targets = matrix[keep][:, None, :]
   ids = word_char_ids(words, char_names)[:, None, :]
   model = build(lowering_table(char_names), matrix.shape[1])

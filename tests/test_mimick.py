@@ -56,6 +56,8 @@ def test_fit_learns_vectors_from_spelling_and_ignores_rows_without_one():
   assert ov[0] > 0.7 and ov[1] < 0.3, ov
   assert en[1] > 0.7 and en[0] < 0.3, en
   assert abs(ov[3]) < 5 and abs(en[3]) < 5  # the wild row was left out
+  # Random embeddings (no row has a vector): nothing to fit, no guesser.
+  assert mimick.fit(matrix, rows, CHARS, np.zeros(len(rows), bool)) is None
 
 
 def test_tagger_reads_guessed_vectors_for_unk_tokens_only():
