@@ -8,7 +8,7 @@ can be compared directly.
 """
 
 import collections
-from typing import Dict, Iterable, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, Optional, Sequence, Set, Tuple
 
 from components.conll import to_iob2
 
@@ -29,11 +29,16 @@ def entities(tags: Sequence[str]) -> Set[Entity]:
 
 
 def score(gold: Iterable[Sequence[str]],
-          predicted: Iterable[Sequence[str]]) -> Dict[str, object]:
+          predicted: Iterable[Sequence[str]],
+          only: Optional[Callable[[int, Entity], bool]] = None
+          ) -> Dict[str, object]:
   """Scores parallel sentences of gold and predicted tags.
 
   Returns precision, recall and f1 (0..1), entity and token counts, token
   accuracy and a ``per_type`` dict of the same figures per entity type.
+  ``only(sentence_index, entity)``, when given, keeps only the gold and
+  predicted entities it accepts (e.g. those with an unseen word), so that a
+  kind of entity is scored on its own.
   """
   counts = collections.defaultdict(lambda: [0, 0, 0])  # correct, pred, gold
   tokens = correct_tokens = 0
@@ -45,6 +50,9 @@ def score(gold: Iterable[Sequence[str]],
     tokens += len(g)
     correct_tokens += sum(a == b for a, b in zip(to_iob2(g), to_iob2(p)))
     ge, pe = entities(g), entities(p)
+    if only is not None:
+      ge = {e for e in ge if only(n, e)}
+      pe = {e for e in pe if only(n, e)}
     for etype, _, _ in ge:
       counts[etype][2] += 1
     for ent in pe:

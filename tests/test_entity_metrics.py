@@ -23,6 +23,19 @@ def test_exact_span_and_type_required():
   assert r['token_accuracy'] == pytest.approx(4 / 6)
 
 
+def test_only_scores_the_entities_it_accepts():
+  gold = [['B-PER', 'I-PER', 'O', 'B-LOC'], ['B-ORG', 'O']]
+  pred = [['B-PER', 'O', 'O', 'B-LOC'], ['B-MISC', 'O']]
+  # Entities that touch token 0 of their sentence: gold PER 0-2 and ORG 0-1,
+  # predicted PER 0-1 and MISC 0-1; none of them is right.
+  r = em.score(gold, pred, only=lambda n, e: e[1] == 0)
+  assert (r['correct'], r['predicted'], r['gold']) == (0, 2, 2)
+  r = em.score(gold, pred, only=lambda n, e: e[1] > 0)  # the LOC alone
+  assert (r['correct'], r['predicted'], r['gold'], r['f1']) == (1, 1, 1, 1.0)
+  r = em.score(gold, pred, only=lambda n, e: n == 1)  # sentence 1 alone
+  assert (r['correct'], r['predicted'], r['gold']) == (0, 1, 1)
+
+
 def test_iob1_gold_equals_its_iob2_form():
   gold_iob1 = [['I-ORG', 'I-ORG', 'O', 'I-LOC', 'B-LOC']]
   pred_iob2 = [['B-ORG', 'I-ORG', 'O', 'B-LOC', 'B-LOC']]

@@ -126,6 +126,32 @@ def test_cli_summary_reads_back_the_run(first_run):
   assert len(result['serving_versions']) >= 1
 
 
+def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
+  from components import entity_metrics
+  from pipeline import benchmark, cli
+  config, paths = first_run
+  with open(os.path.join(config.output_dir, 'last_run.json'), 'w') as f:
+    json.dump(cli.summary(config, started=0), f)  # as `ner-pipeline run` does
+  assert benchmark.main(['--output', config.output_dir, '--no-run',
+                         '--train', paths['train'], '--eval', paths['eval'],
+                         '--unlabeled']) == 0
+  assert not os.path.exists(os.path.join(config.output_dir, 'benchmark.json'))
+  report = json.load(open(os.path.join(config.output_dir, 'report.json')))
+  assert 'wall_seconds' not in report and 'command' not in report
+  assert report['inference_tokens_per_second'] > 0
+  by_words = report['eval_f1_by_words']
+  gold = entity_metrics.score(*[[s.tags for s in conll.read_file(
+      paths['eval'])]] * 2)['gold']
+  # Every entity is either seen or unseen; training words are all in the
+  # vocabulary, so <UNK> words are among the unseen ones.
+  assert (by_words['seen_in_train']['gold_entities'] +
+          by_words['unseen_in_train']['gold_entities']) == gold
+  assert (by_words['unk']['gold_entities'] <=
+          by_words['unseen_in_train']['gold_entities'])
+  assert by_words['unseen_in_train']['gold_entities'] > 0
+  assert all(0 <= v['f1'] <= 100 for v in by_words.values())
+
+
 def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
                                                         capsys):
   from pipeline import tagger_sweep
