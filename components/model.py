@@ -39,13 +39,15 @@ class WordDropout(keras.layers.Layer):
 
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
                 config: TrainerConfig,
-                guesser: Optional[keras.Model] = None) -> keras.Model:
+                guesser: Optional[keras.Model] = None,
+                trained_rows: Optional[np.ndarray] = None) -> keras.Model:
   """Word embedding (from the artifact, row 0 = padding), casing embedding and
   a character CNN per token, a BiLSTM masked at padding, then a CRF or a
   per-token softmax over tag ids. ``num_chars`` counts character ids
   including 0. With a ``guesser`` (``mimick.fit``, frozen), tokens whose id
   is <UNK> read its vector guessed from their characters instead of the
-  <UNK> row."""
+  <UNK> row. With ``trained_rows`` (bool per row), rows that training never
+  uses are read as <UNK>."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
   chars = keras.Input(shape=(None, MAX_WORD_CHARS), dtype='int64',
@@ -57,6 +59,11 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   word_embedding.embeddings.assign(matrix)
   word_ids = WordDropout(config.word_dropout, embeddings.UNK_ID,
                          seed=config.seed, name='word_dropout')(token_ids)
+  if trained_rows is not None:
+    keep = keras.ops.take(trained_rows | (np.arange(len(trained_rows)) == 0),
+                          word_ids)
+    word_ids = keras.ops.where(keep, word_ids,
+                               keras.ops.cast(embeddings.UNK_ID, 'int64'))
   words = word_embedding(word_ids)
   if guesser is not None:
     unknown = keras.ops.expand_dims(

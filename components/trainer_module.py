@@ -134,13 +134,23 @@ def oov_guesser(config: TrainerConfig, embedding_uri: str, matrix: np.ndarray,
                     artifacts.load_has_vector(embedding_uri), seed=config.seed)
 
 
+def trained_rows(train: tf.data.Dataset, num_rows: int) -> np.ndarray:
+  """Which embedding rows the training split uses."""
+  used = np.zeros(num_rows, dtype=bool)
+  for inputs, _, _ in train:
+    used[np.unique(inputs[features.TOKEN_IDS].numpy())] = True
+  return used
+
+
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
             num_chars: int, train: tf.data.Dataset,
             evaluation: tf.data.Dataset, tag_names: List[str],
             log_dir: str, guesser: Optional[keras.Model] = None):
   """One tagger, early-stopped at its best eval entity F1."""
   keras.utils.set_random_seed(config.seed)
-  model = model_lib.build_model(matrix, num_tags, num_chars, config, guesser)
+  model = model_lib.build_model(
+      matrix, num_tags, num_chars, config, guesser,
+      trained_rows(train, len(matrix)) if config.untrained_as_unk else None)
   model.summary(print_fn=logging.info)
   callbacks = [EntityF1(evaluation, tag_names),
                PlateauSchedule(config.patience, config.lr_decay),

@@ -60,10 +60,11 @@ def test_scores(model_dir, path, encoding):
 
 def unseen_word_scores(model_dir, vocab_rows, train_path, eval_path,
                        encoding):
-  """Eval entity F1 of the pushed model on the entities that hold a word the
-  training file never shows, those that hold none, and those that hold a
-  word with no row of its own (<UNK>): where the gap between eng.testa and
-  the held-out test set opens (words compared lower-cased, digits as 0)."""
+  """Eval entity F1 of the pushed model on three disjoint kinds of entity:
+  every word seen in the training file; some word unseen there but with a
+  row of its own (a vector from the unlabelled text); some word with no row
+  (<UNK>). The gap between eng.testa and the held-out test set opens in the
+  last two (words compared lower-cased, digits as 0)."""
   from components import conll, embeddings, entity_metrics, inference  # pylint: disable=g-import-not-at-top
   train_words = {embeddings.normalize(t) for s in conll.read_file(
       train_path, encoding) for t in s.tokens}
@@ -72,18 +73,18 @@ def unseen_word_scores(model_dir, vocab_rows, train_path, eval_path,
   predicted = inference.load_tagger(model_dir)([s.tokens for s in sentences])
   gold = [s.tags for s in sentences]
 
-  def has(test):
-    return lambda n, e: any(test(t) for t in sentences[n].tokens[e[1]:e[2]])
+  def kind(n, entity):
+    words = sentences[n].tokens[entity[1]:entity[2]]
+    if any(embeddings.token_id(t, index) == embeddings.UNK_ID for t in words):
+      return 'unk'
+    if any(embeddings.normalize(t) not in train_words for t in words):
+      return 'unseen_with_vectors'
+    return 'seen_in_train'
 
-  unseen = lambda t: embeddings.normalize(t) not in train_words
-  subsets = {
-      'unseen_in_train': has(unseen),
-      'seen_in_train': lambda n, e: not has(unseen)(n, e),
-      'unk': has(lambda t: embeddings.token_id(t, index) ==
-                 embeddings.UNK_ID)}
   result = {}
-  for name, only in subsets.items():
-    r = entity_metrics.score(gold, predicted, only)
+  for name in ('seen_in_train', 'unseen_with_vectors', 'unk'):
+    r = entity_metrics.score(gold, predicted,
+                             lambda n, e, name=name: kind(n, e) == name)
     result[name] = {'f1': round(100 * r['f1'], 2), 'gold_entities': r['gold']}
   return {'eval_f1_by_words': result}
 

@@ -77,6 +77,9 @@ class TrainerConfig:
   # <UNK> tokens get a vector guessed from their characters by a network
   # fitted to the Word2Vec vectors (components/mimick.py)
   guess_oov: bool = True
+  # Words whose row no training sentence uses read as <UNK> outside training:
+  # fine-tuning moves the rows it trains, and the others go stale beside them
+  untrained_as_unk: bool = False
   dropout: float = 0.5
   # Share of training words replaced by <UNK> each step, so that the tagger
   # learns to tag words it has no vector for from casing and characters.

@@ -157,3 +157,15 @@ def test_ensemble_decodes_the_mean_of_its_members_scores():
     else:
       expected = np.argmax(outs[0] + outs[1], axis=-1)
     np.testing.assert_array_equal(both, expected)
+
+
+def test_rows_that_training_never_uses_read_as_unk():
+  matrix = np.random.default_rng(6).normal(size=(8, 4)).astype(np.float32)
+  trained = np.array([False, True, True, True, True, False, True, False])
+  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+      lstm_units=4, char_filters=0), trained_rows=trained)
+  out = lambda ids: m(_inputs([ids]), training=False).numpy()
+  np.testing.assert_allclose(out([5, 7]), out([1, 1]), rtol=1e-6)
+  assert not np.allclose(out([6, 4]), out([1, 1]))
+  # Padding stays padding (masked), whatever the table says about row 0.
+  np.testing.assert_allclose(out([6, 0])[0, 0], out([6])[0, 0], rtol=1e-5)
