@@ -37,6 +37,28 @@ class WordDropout(keras.layers.Layer):
             'seed': self.seed}
 
 
+class GuessUnknown(keras.layers.Layer):
+  """Replaces the vectors of <UNK> tokens by the guesser's (``mimick``),
+  running it on those tokens only: they are a few percent of the text, and
+  the character network costs as much as the tagger's own."""
+
+  def __init__(self, guesser: keras.Model, **kwargs):
+    super().__init__(**kwargs)
+    self.guesser = guesser
+
+  def call(self, word_ids, vectors, chars):
+    where = tf.where(tf.equal(word_ids, embeddings.UNK_ID))  # [k, 2]
+    # One blank word more: a convolution over 0 words fails on CPU.
+    words = tf.concat([tf.gather_nd(chars, where),
+                       tf.zeros_like(chars[:1, 0])], axis=0)
+    guessed = self.guesser(words[None])[0, :-1]
+    return tf.tensor_scatter_nd_update(vectors, where,
+                                       tf.cast(guessed, vectors.dtype))
+
+  def compute_output_spec(self, word_ids, vectors, chars):
+    return keras.KerasTensor(vectors.shape, vectors.dtype)
+
+
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
                 config: TrainerConfig,
                 guesser: Optional[keras.Model] = None,
@@ -66,9 +88,7 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
                                keras.ops.cast(embeddings.UNK_ID, 'int64'))
   words = word_embedding(word_ids)
   if guesser is not None:
-    unknown = keras.ops.expand_dims(
-        keras.ops.equal(word_ids, embeddings.UNK_ID), -1)
-    words = keras.ops.where(unknown, guesser(chars), words)
+    words = GuessUnknown(guesser, name='guess_unknown')(word_ids, words, chars)
   parts = [words,
            keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
                                   name='casing_embedding')(casing)]

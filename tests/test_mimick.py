@@ -78,4 +78,6 @@ def test_tagger_reads_guessed_vectors_for_unk_tokens_only():
   # Without character features, only the guesser lets spelling through.
   assert not np.allclose(run(m, unk, 3), run(m, unk, 9))
   np.testing.assert_allclose(run(m, known, 3), run(m, known, 9))
+  mixed = run(m, [5, embeddings.UNK_ID], 3)  # one guess among known words
+  assert not np.allclose(mixed, run(m, [5, 6], 3))
   np.testing.assert_allclose(run(plain, unk, 3), run(plain, unk, 9))
