@@ -167,6 +167,11 @@ def _add_common_options(parser: argparse.ArgumentParser,
                  default=trn.guess_oov,
                  help='give out-of-vocabulary words a vector guessed from '
                  'their characters by a network fitted to the word vectors')
+  t.add_argument('--untrained-as-unk', action=argparse.BooleanOptionalAction,
+                 default=trn.untrained_as_unk,
+                 help='words whose embedding row no training sentence uses '
+                 'read as <UNK> (guessed with --guess-oov) instead of their '
+                 'untuned vector')
   t.add_argument('--epochs', type=int, default=trn.epochs)
   t.add_argument('--batch-size', type=int, default=trn.batch_size)
   t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
@@ -262,7 +267,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
       trainer=TrainerConfig(
           embedding_trainable=not args.static_embeddings, epochs=args.epochs,
           crf=args.crf, char_filters=args.char_filters,
-          guess_oov=args.guess_oov,
+          guess_oov=args.guess_oov, untrained_as_unk=args.untrained_as_unk,
           batch_size=args.batch_size, lstm_units=args.lstm_units,
           lstm_layers=args.lstm_layers,
           dropout=args.dropout, word_dropout=args.word_dropout,

@@ -76,7 +76,7 @@ class TrainerConfig:
   char_filters: int = 50  # 0: no character CNN
   # <UNK> tokens get a vector guessed from their characters by a network
   # fitted to the Word2Vec vectors (components/mimick.py)
-  guess_oov: bool = True
+  guess_oov: bool = False
   # Words whose row no training sentence uses read as <UNK> outside training:
   # fine-tuning moves the rows it trains, and the others go stale beside them
   untrained_as_unk: bool = False
