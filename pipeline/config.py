@@ -77,8 +77,9 @@ class TrainerConfig:
   # <UNK> tokens get a vector guessed from their characters by a network
   # fitted to the Word2Vec vectors (components/mimick.py)
   guess_oov: bool = False
-  # Words whose row no training sentence uses read as <UNK> outside training:
-  # fine-tuning moves the rows it trains, and the others go stale beside them
+  # Words whose row no training sentence uses read as <UNK> outside training,
+  # in case fine-tuning leaves their vectors stale (not borne out on
+  # eng.testa: docs/benchmarks.md)
   untrained_as_unk: bool = False
   dropout: float = 0.5
   # Share of training words replaced by <UNK> each step, so that the tagger

@@ -44,8 +44,10 @@ def first_run(tmp_path_factory):
   with open(paths['eval'], 'w') as f:
     f.write(conll.format_sentences(sentences))
   # Two ensemble members: the served model decodes their mean scores; both
-  # read vectors guessed for out-of-vocabulary words (one shared guesser).
-  config = _config(out, paths, ensemble=2, guess_oov=True)
+  # read vectors guessed for out-of-vocabulary words (one shared guesser),
+  # and words without a training sentence as out-of-vocabulary.
+  config = _config(out, paths, ensemble=2, guess_oov=True,
+                   untrained_as_unk=True)
   local_runner.run(config)
   return config, paths
 
