@@ -11,7 +11,7 @@ them. The network is frozen inside the tagger and exported with it.
 """
 
 import logging
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import keras
 import numpy as np
@@ -20,12 +20,17 @@ from components import embeddings
 from components.preprocessing import MAX_WORD_CHARS
 
 
+def _char_index(char_names: Sequence[str]) -> Dict[str, int]:
+  """Character -> id as the Transform numbers them (0 is none)."""
+  return {c: i + 1 for i, c in enumerate(char_names)}
+
+
 def lowering_table(char_names: Sequence[str]) -> np.ndarray:
   """Maps each character id (0 = none, 1..V = ``char_names``, V+1 = unseen)
   to the id of the same character lower-cased with digits as 0, the
   normalisation of the vocabulary's words; characters whose normalised form
   has no id of its own keep theirs."""
-  index = {c: i + 1 for i, c in enumerate(char_names)}
+  index = _char_index(char_names)
   table = np.arange(len(char_names) + 2, dtype=np.int64)
   for c, i in index.items():
     table[i] = index.get(embeddings.normalize(c), i)
@@ -35,7 +40,7 @@ def lowering_table(char_names: Sequence[str]) -> np.ndarray:
 def word_char_ids(words: Sequence[str], char_names: Sequence[str]) -> np.ndarray:
   """[len(words), MAX_WORD_CHARS] character ids of normalised words, as the
   Transform's ``char_ids`` numbers characters."""
-  index = {c: i + 1 for i, c in enumerate(char_names)}
+  index = _char_index(char_names)
   unseen = len(char_names) + 1
   ids = np.zeros((len(words), MAX_WORD_CHARS), dtype=np.int64)
   for row, word in enumerate(words):

@@ -15,13 +15,10 @@ import subprocess
 import sys
 import time
 
+from pipeline.cli import latest_execution
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DATA = os.path.join(os.path.dirname(_ROOT), 'shared', 'data')
-
-
-def _latest(directory):
-  ids = [int(n) for n in os.listdir(directory) if n.isdigit()]
-  return os.path.join(directory, str(max(ids)))
 
 
 def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
@@ -136,14 +133,14 @@ def main(argv=None):
   with open(os.path.join(args.output, 'last_run.json')) as f:
     run = json.load(f)
   root = os.path.join(args.output, 'pipeline_root')
-  with open(os.path.join(_latest(os.path.join(root, 'NerTrainer',
-                                              'model_run')),
+  with open(os.path.join(latest_execution(
+      os.path.join(root, 'NerTrainer', 'model_run')),
                          'training_stats.json')) as f:
     training = json.load(f)
   from components import artifacts, conll  # pylint: disable=g-import-not-at-top
   sentences = [s.tokens for s in conll.read_file(args.eval, args.encoding)]
   serving = os.path.join(args.output, 'serving_model')
-  model_dir = os.path.join(serving, sorted(os.listdir(serving))[-1])
+  model_dir = latest_execution(serving)
   result = {
       'eval_f1': round(100 * run['eval']['f1'], 2),
       'eval_precision': round(100 * run['eval']['precision'], 2),
@@ -156,7 +153,7 @@ def main(argv=None):
       'train_tokens_per_second': training['train_tokens_per_second'],
       **inference_speed(model_dir, sentences),
       **unseen_word_scores(
-          model_dir, artifacts.load_vocab(_latest(os.path.join(
+          model_dir, artifacts.load_vocab(latest_execution(os.path.join(
               root, 'EmbeddingGen', 'embedding'))), args.train, args.eval,
           args.encoding),
       **(test_scores(model_dir, args.test, args.encoding) if args.test

@@ -278,8 +278,10 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
       **extra)
 
 
-def _latest(directory: str) -> Optional[str]:
-  """Newest execution folder of one output (TFX names them by id)."""
+def latest_execution(directory: str) -> Optional[str]:
+  """Newest numbered folder under ``directory``: an output's execution (TFX
+  names them by id) or a pushed model version. Compared as numbers, not
+  strings, so that 10 is newer than 9."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if not tf.io.gfile.isdir(directory):
     return None
@@ -294,11 +296,12 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
   root = config.pipeline_root
   out: Dict[str, Any] = {'output_dir': config.output_dir,
                          'seconds': round(time.time() - started, 1)}
-  emb = _latest(os.path.join(root, 'EmbeddingGen', 'embedding'))
+  emb = latest_execution(os.path.join(root, 'EmbeddingGen', 'embedding'))
   if emb:
     with tf.io.gfile.GFile(os.path.join(emb, 'stats.json')) as f:
       out['embedding'] = json.load(f)
-  evaluation = _latest(os.path.join(root, 'NerEvaluator', 'evaluation'))
+  evaluation = latest_execution(
+      os.path.join(root, 'NerEvaluator', 'evaluation'))
   if evaluation:
     with tf.io.gfile.GFile(os.path.join(evaluation, 'metrics.json')) as f:
       metrics = json.load(f)

@@ -18,18 +18,18 @@ import statistics
 import sys
 import time
 
-import tensorflow as tf
 import tensorflow_transform as tft
 
 from components import artifacts, features, trainer_module
+from pipeline.cli import latest_execution
 from pipeline.config import TrainerConfig, from_dict
 
 
 def _one(root: str, component: str, channel: str) -> str:
-  found = sorted(tf.io.gfile.glob(os.path.join(root, component, channel, '*')))
+  found = latest_execution(os.path.join(root, component, channel))
   if not found:
     raise SystemExit(f'tagger_sweep: no {component} {channel} under {root}')
-  return found[-1]
+  return found
 
 
 def parse_settings(pairs) -> dict:

@@ -61,3 +61,11 @@ def test_missing_files_and_half_given_data_are_refused(tmp_path):
                                str(tmp_path / 'x')))
   with pytest.raises(SystemExit, match='both --train and --eval'):
     cli.config_from_args(_args('--train', str(tmp_path / 'x')))
+
+
+def test_latest_execution_compares_ids_as_numbers(tmp_path):
+  assert cli.latest_execution(str(tmp_path / 'absent')) is None
+  assert cli.latest_execution(str(tmp_path)) is None
+  for name in ('9', '10', '.system', 'notes'):
+    (tmp_path / name).mkdir()
+  assert cli.latest_execution(str(tmp_path)) == str(tmp_path / '10')

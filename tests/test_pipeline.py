@@ -10,14 +10,13 @@ import numpy as np
 import pytest
 
 from components import conll, features
-from pipeline import local_runner, synthetic_data
+from pipeline import cli, local_runner, synthetic_data
 from pipeline.config import (IN_MEMORY_BEAM_ARGS, EmbeddingConfig, GateConfig,
                              PipelineConfig, TrainerConfig)
 
 
 def _latest(root, *parts):
-  directory = os.path.join(root, *parts)
-  return os.path.join(directory, str(max(int(n) for n in os.listdir(directory))))
+  return cli.latest_execution(os.path.join(root, *parts))
 
 
 def _config(out, paths, beam_args=IN_MEMORY_BEAM_ARGS, **trainer):
