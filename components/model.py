@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from components import crf, embeddings, features
 from components.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
+from components.optimizer import SparseAdam
 from pipeline.config import TrainerConfig
 
 
@@ -113,8 +114,8 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
     x = keras.layers.Dropout(config.dropout)(x)
   inputs = [token_ids, casing] + (
       [chars] if config.char_filters or guesser is not None else [])
-  optimizer = keras.optimizers.Adam(config.learning_rate,
-                                    global_clipnorm=config.clip_norm or None)
+  optimizer = SparseAdam(config.learning_rate,
+                         global_clipnorm=config.clip_norm or None)
   if config.crf:
     emissions = keras.layers.Dense(num_tags, name='emissions')(x)
     model = crf.CrfTagger(inputs, crf.CRF(name='crf')(emissions),
