@@ -79,3 +79,12 @@ def test_plateau_schedule_waits_for_entities_then_decays_stops_restores():
   assert stopped == [False] * 7 + [True]
   schedule.on_train_end()
   np.testing.assert_array_equal(dense.bias.numpy(), [4.0, 4.0, 4.0])
+
+
+def test_step_benchmark_times_an_epoch_of_synthetic_batches(capsys):
+  from pipeline import step_benchmark
+  assert step_benchmark.main(['--sentences', '64', '--vocab', '300', '--set',
+                              'lstm_units=4', 'char_filters=3']) == 0
+  line = capsys.readouterr().out.strip().splitlines()[-1]
+  assert line.startswith('step_benchmark: lstm_units=4 char_filters=3: ')
+  assert 'tokens/s' in line
