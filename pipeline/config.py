@@ -69,7 +69,7 @@ class EmbeddingConfig:
 class TrainerConfig:
   """Model and training hyper-parameters of the BiLSTM tagger."""
   embedding_trainable: bool = True  # False: static (frozen) embeddings
-  lstm_units: int = 100
+  lstm_units: int = 200  # per direction (100 until SparseAdam made room)
   lstm_layers: int = 1  # stacked BiLSTMs, dropout between them
   casing_dim: int = 8
   char_dim: int = 25
