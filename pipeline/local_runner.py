@@ -1,6 +1,11 @@
 """Thin runner: the pipeline on the local Beam runner with SQLite metadata."""
 
+import contextlib
 import logging
+import os
+import shutil
+import tempfile
+from typing import Iterator
 
 from tfx import v1 as tfx
 
@@ -8,6 +13,30 @@ from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
 
 
+@contextlib.contextmanager
+def scratch_tempdir() -> Iterator[str]:
+  """Points temporary files of the run, its Beam workers' too, at one folder
+  that is removed when the run ends, failed or not.
+
+  Every Beam-based TFX executor builds a ~50 MB source package of TFX in a
+  fresh temporary folder for remote Beam workers (even on the DirectRunner)
+  and never removes it: without this, each run left ~150 MB in /tmp.
+  """
+  scratch = tempfile.mkdtemp(prefix='ner-pipeline-')
+  saved_tempdir, saved_env = tempfile.tempdir, os.environ.get('TMPDIR')
+  tempfile.tempdir = os.environ['TMPDIR'] = scratch
+  try:
+    yield scratch
+  finally:
+    tempfile.tempdir = saved_tempdir
+    if saved_env is None:
+      del os.environ['TMPDIR']
+    else:
+      os.environ['TMPDIR'] = saved_env
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
 def run(config: PipelineConfig) -> None:
   logging.getLogger().setLevel(logging.INFO)
-  tfx.orchestration.LocalDagRunner().run(create_pipeline(config))
+  with scratch_tempdir():
+    tfx.orchestration.LocalDagRunner().run(create_pipeline(config))

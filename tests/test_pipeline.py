@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -47,8 +48,24 @@ def first_run(tmp_path_factory):
   # and words without a training sentence as out-of-vocabulary.
   config = _config(out, paths, ensemble=2, guess_oov=True,
                    untrained_as_unk=True)
-  local_runner.run(config)
+  # The run's temporary files go to a folder of this test, so that the test
+  # below can see what a run leaves behind.
+  saved, tempfile.tempdir = tempfile.tempdir, str(out / 'tmp')
+  os.makedirs(tempfile.tempdir)
+  try:
+    local_runner.run(config)
+  finally:
+    tempfile.tempdir = saved
   return config, paths
+
+
+def test_run_leaves_no_temporary_files(first_run):
+  config, _ = first_run
+  # Beam-based executors build a TFX source package in a temporary folder
+  # and autograph writes generated modules there; the runner removes them.
+  assert os.listdir(os.path.join(config.output_dir, 'tmp')) == []
+  assert 'TMPDIR' not in os.environ or not os.environ['TMPDIR'].startswith(
+      os.path.join(config.output_dir, 'tmp'))
 
 
 def test_embedding_artifact_has_the_stated_rows(first_run):
