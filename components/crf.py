@@ -82,6 +82,12 @@ class CRF(keras.layers.Layer):
   ``decode``.
   """
 
+  def __init__(self, **kwargs):
+    super().__init__(**kwargs)
+    # An identity on the emissions, so the padding mask passes through
+    # (Keras would otherwise warn at every build that it drops it).
+    self.supports_masking = True
+
   def build(self, input_shape):
     k = input_shape[-1]
     self.transitions = self.add_weight(shape=(k, k), initializer='zeros',
