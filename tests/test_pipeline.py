@@ -217,12 +217,21 @@ def _small_data(directory, eval_text=None, train_text=None):
   return paths
 
 
-def test_unknown_tag_stops_the_run_before_training(tmp_path):
+def _private_tempdir(tmp_path, monkeypatch) -> str:
+  folder = tmp_path / 'tmp'
+  folder.mkdir()
+  monkeypatch.setattr(tempfile, 'tempdir', str(folder))
+  return str(folder)
+
+
+def test_unknown_tag_stops_the_run_before_training(tmp_path, monkeypatch):
   paths = _small_data(tmp_path / 'data', eval_text=(
       'Acme NNP I-NP B-COMPANY\nrose VBD I-VP O\n\nPeter NNP I-NP B-PER\n'))
   config = _config(tmp_path, paths)
+  scratch = _private_tempdir(tmp_path, monkeypatch)
   with pytest.raises(Exception, match='do not match the schema') as err:
     local_runner.run(config)
+  assert os.listdir(scratch) == []  # a failed run cleans up too
   assert "split 'eval'" in str(err.value) and "'tags'" in str(err.value)
   for never_ran in ('EmbeddingGen', 'NerTransform', 'NerTrainer'):
     assert not os.path.exists(os.path.join(config.pipeline_root, never_ran))
@@ -250,11 +259,14 @@ def test_malformed_file_names_file_and_line(tmp_path):
     ('--runner=PortableRunner', '--job_endpoint=embed',
      '--environment_type=LOOPBACK'),
 ], ids=['multi_processing', 'portable'])
-def test_whole_pipeline_on_other_beam_runners(tmp_path, beam_args):
+def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
+                                              beam_args):
   paths = _small_data(tmp_path / 'data')
   config = _config(tmp_path, paths, beam_args=beam_args, epochs=2)
   config.gate.min_f1 = 0.0
+  scratch = _private_tempdir(tmp_path, monkeypatch)
   local_runner.run(config)
+  assert os.listdir(scratch) == []  # Beam's staging and workers' files too
   assert len(os.listdir(config.serving_dir)) == 1
   examples = _latest(config.pipeline_root, 'ConllExampleGen', 'examples')
   assert len(list(features.read_split(
