@@ -31,6 +31,15 @@ def _config(out, paths, beam_args=IN_MEMORY_BEAM_ARGS, **trainer):
       gate=GateConfig(min_f1=0.6))
 
 
+def _private_tempdir(tmp_path, monkeypatch) -> str:
+  """The run's temporary files in a folder of the test, to see what a run
+  leaves behind."""
+  folder = tmp_path / 'tmp'
+  folder.mkdir()
+  monkeypatch.setattr(tempfile, 'tempdir', str(folder))
+  return str(folder)
+
+
 @pytest.fixture(scope='module')
 def first_run(tmp_path_factory):
   out = tmp_path_factory.mktemp('pipeline')
@@ -48,14 +57,9 @@ def first_run(tmp_path_factory):
   # and words without a training sentence as out-of-vocabulary.
   config = _config(out, paths, ensemble=2, guess_oov=True,
                    untrained_as_unk=True)
-  # The run's temporary files go to a folder of this test, so that the test
-  # below can see what a run leaves behind.
-  saved, tempfile.tempdir = tempfile.tempdir, str(out / 'tmp')
-  os.makedirs(tempfile.tempdir)
-  try:
+  with pytest.MonkeyPatch.context() as monkeypatch:
+    _private_tempdir(out, monkeypatch)
     local_runner.run(config)
-  finally:
-    tempfile.tempdir = saved
   return config, paths
 
 
@@ -215,13 +219,6 @@ def _small_data(directory, eval_text=None, train_text=None):
         f.write(text)
   paths.pop('test')
   return paths
-
-
-def _private_tempdir(tmp_path, monkeypatch) -> str:
-  folder = tmp_path / 'tmp'
-  folder.mkdir()
-  monkeypatch.setattr(tempfile, 'tempdir', str(folder))
-  return str(folder)
 
 
 def test_unknown_tag_stops_the_run_before_training(tmp_path, monkeypatch):
