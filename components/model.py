@@ -115,7 +115,8 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   inputs = [token_ids, casing] + (
       [chars] if config.char_filters or guesser is not None else [])
   optimizer = SparseAdam(config.learning_rate,
-                         global_clipnorm=config.clip_norm or None)
+                         global_clipnorm=config.clip_norm or None,
+                         average_decay=config.weight_average)
   if config.crf:
     emissions = keras.layers.Dense(num_tags, name='emissions')(x)
     model = crf.CrfTagger(inputs, crf.CRF(name='crf')(emissions),

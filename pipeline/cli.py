@@ -184,6 +184,9 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t.add_argument('--lr-decay', type=float, default=trn.lr_decay,
                  help='learning rate times this after an epoch without a '
                  'better eval entity F1 (1: constant)')
+  t.add_argument('--weight-average', type=float, default=trn.weight_average,
+                 help='decay of the moving average of the weights that is '
+                 'evaluated and kept (0: the weights as trained)')
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--ensemble', type=int, default=trn.ensemble,
@@ -272,7 +275,8 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           lstm_layers=args.lstm_layers,
           dropout=args.dropout, word_dropout=args.word_dropout,
           learning_rate=args.learning_rate,
-          lr_decay=args.lr_decay, patience=args.patience,
+          lr_decay=args.lr_decay, weight_average=args.weight_average,
+          patience=args.patience,
           ensemble=args.ensemble, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
       **extra)

@@ -96,6 +96,9 @@ class TrainerConfig:
   # Gradients rescaled so that their global norm (over all weights together)
   # is at most this (0: no clipping).
   clip_norm: float = 1.0
+  # Decay of an exponential moving average of the weights, which is what is
+  # evaluated each epoch and kept (0: the weights as trained).
+  weight_average: float = 0.0
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
   ensemble: int = 3

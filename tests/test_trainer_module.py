@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -88,3 +89,40 @@ def test_step_benchmark_times_an_epoch_of_synthetic_batches(capsys):
   line = capsys.readouterr().out.strip().splitlines()[-1]
   assert line.startswith('step_benchmark: lstm_units=4 char_filters=3: ')
   assert 'tokens/s' in line
+
+
+def test_averaged_weights_are_evaluated_kept_and_then_swapped_back():
+  matrix = np.zeros((10, 4), np.float32)
+  model = model_lib.build_model(matrix, 3, 12, TrainerConfig(
+      lstm_units=4, weight_average=0.9))
+  averaged = trainer_module.AveragedWeights()
+  schedule = trainer_module.PlateauSchedule(patience=3)
+  seen = []
+
+  class Evaluate(keras.callbacks.Callback):  # stands in for EntityF1
+
+    def on_epoch_end(self, epoch, logs=None):
+      seen.append(self.model.get_layer('emissions').bias.numpy().copy())
+      logs['val_f1'] = 0.5 + epoch / 10
+
+  callbacks = keras.callbacks.CallbackList(
+      [averaged.use, Evaluate(), schedule, averaged.restore], model=model)
+  dense = model.get_layer('emissions')
+  dense.bias.assign([7.0, 8.0, 9.0])
+  callbacks.on_train_begin()
+  # The averages start at the weights.
+  for average, variable in zip(model.optimizer.averages,
+                               model.trainable_variables):
+    np.testing.assert_array_equal(average.numpy(), variable.numpy())
+  for epoch in range(2):
+    trained = np.full(3, 10.0 + epoch, np.float32)
+    dense.bias.assign(trained)
+    index = [v.path for v in model.trainable_variables].index(dense.bias.path)
+    model.optimizer.averages[index].assign(np.full(3, float(epoch), np.float32))
+    callbacks.on_epoch_end(epoch, {})
+    # Evaluated on the averages, trained on from the trained weights.
+    np.testing.assert_array_equal(seen[-1], [epoch] * 3)
+    np.testing.assert_array_equal(dense.bias.numpy(), trained)
+  callbacks.on_train_end()
+  # Early stopping keeps the best epoch's averaged weights.
+  np.testing.assert_array_equal(dense.bias.numpy(), [1.0, 1.0, 1.0])
