@@ -109,6 +109,9 @@ class TrainerConfig:
       raise ValueError(f'ensemble must be at least 1, not {self.ensemble}')
     if self.lstm_layers < 1:
       raise ValueError(f'lstm_layers must be at least 1, not {self.lstm_layers}')
+    if not 0 <= self.weight_average < 1:
+      raise ValueError('weight_average (a decay per step) must be in [0, 1), '
+                       f'not {self.weight_average}')
 
 
 @dataclasses.dataclass

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from components import entity_metrics, features, model as model_lib
@@ -126,3 +127,5 @@ def test_averaged_weights_are_evaluated_kept_and_then_swapped_back():
   callbacks.on_train_end()
   # Early stopping keeps the best epoch's averaged weights.
   np.testing.assert_array_equal(dense.bias.numpy(), [1.0, 1.0, 1.0])
+  with pytest.raises(ValueError, match='weight_average'):
+    TrainerConfig(weight_average=1.0)
