@@ -40,8 +40,8 @@ def test_options_reach_the_config(tmp_path):
       '--train', str(train), '--eval', str(train), '--encoding', 'latin-1',
       '--tag-scheme', 'bioes', '--pretrained-vectors', str(vectors),
       '--vectors-format', 'glove', '--static-embeddings', '--epochs', '3',
-      '--weight-average', '0.999', '--min-f1', '0.8', '--max-f1-drop', '0.02', '--output',
-      str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
+      '--weight-average', '0.999', '--min-f1', '0.8', '--max-f1-drop', '0.02',
+      '--output', str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
       '--beam-arg=--direct_running_mode=multi_processing'))
   assert config.embedding.source == 'pretrained'
   assert config.embedding.pretrained_format == 'glove'

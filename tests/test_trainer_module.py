@@ -115,10 +115,10 @@ def test_averaged_weights_are_evaluated_kept_and_then_swapped_back():
   for average, variable in zip(model.optimizer.averages,
                                model.trainable_variables):
     np.testing.assert_array_equal(average.numpy(), variable.numpy())
+  index = [v.path for v in model.trainable_variables].index(dense.bias.path)
   for epoch in range(2):
     trained = np.full(3, 10.0 + epoch, np.float32)
     dense.bias.assign(trained)
-    index = [v.path for v in model.trainable_variables].index(dense.bias.path)
     model.optimizer.averages[index].assign(np.full(3, float(epoch), np.float32))
     callbacks.on_epoch_end(epoch, {})
     # Evaluated on the averages, trained on from the trained weights.
