@@ -122,48 +122,51 @@ class PlateauSchedule(keras.callbacks.Callback):
       self.model.set_weights(self.best_weights)
 
 
-class AveragedWeights:
+class AveragedWeights(keras.callbacks.Callback):
   """Puts the optimizer's moving average of the weights (``SparseAdam``
   ``average_decay``) in the model for each epoch's evaluation and early
-  stopping, and the trained weights back before the next epoch.
+  stopping; its ``restore`` callback puts the trained weights back before
+  the next epoch.
 
-  ``use`` goes before ``EntityF1`` in the callbacks, ``restore`` after
+  Goes before ``EntityF1`` in the callbacks, ``restore`` after
   ``PlateauSchedule``, which so keeps the best averaged weights.
   """
 
   def __init__(self):
+    super().__init__()
     self.trained = None
-    outer = self
+    self.restore = _RestoreTrained(self)
 
-    class Use(keras.callbacks.Callback):
+  def on_train_begin(self, logs=None):
+    if not self.model.optimizer.built:  # Keras may build it at step 1
+      self.model.optimizer.build(self.model.trainable_variables)
+    for average, variable in self.pairs():
+      average.assign(variable)
 
-      def on_train_begin(self, logs=None):
-        if not self.model.optimizer.built:  # Keras may build it at step 1
-          self.model.optimizer.build(self.model.trainable_variables)
-        for average, variable in outer.pairs(self.model):
-          average.assign(variable)
+  def on_epoch_end(self, epoch, logs=None):
+    pairs = self.pairs()
+    self.trained = [variable.numpy() for _, variable in pairs]
+    for average, variable in pairs:
+      variable.assign(average)
 
-      def on_epoch_end(self, epoch, logs=None):
-        pairs = outer.pairs(self.model)
-        outer.trained = [variable.numpy() for _, variable in pairs]
-        for average, variable in pairs:
-          variable.assign(average)
-
-    class Restore(keras.callbacks.Callback):
-
-      def on_epoch_end(self, epoch, logs=None):
-        for (_, variable), value in zip(outer.pairs(self.model), outer.trained):
-          variable.assign(value)
-
-    self.use, self.restore = Use(), Restore()
-
-  @staticmethod
-  def pairs(model):
-    averages = model.optimizer.averages
-    variables = model.trainable_variables
+  def pairs(self):
+    averages = self.model.optimizer.averages
+    variables = self.model.trainable_variables
     if len(averages) != len(variables):
       raise ValueError('the optimizer keeps no average of the weights')
     return list(zip(averages, variables))
+
+
+class _RestoreTrained(keras.callbacks.Callback):
+
+  def __init__(self, averaged: AveragedWeights):
+    super().__init__()
+    self.averaged = averaged
+
+  def on_epoch_end(self, epoch, logs=None):
+    for (_, variable), value in zip(self.averaged.pairs(),
+                                    self.averaged.trained):
+      variable.assign(value)
 
 
 def oov_guesser(config: TrainerConfig, embedding_uri: str, matrix: np.ndarray,
@@ -196,12 +199,12 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
       matrix, num_tags, num_chars, config, guesser,
       trained_rows(train, len(matrix)) if config.untrained_as_unk else None)
   model.summary(print_fn=logging.info)
-  callbacks = [EntityF1(evaluation, tag_names),
-               PlateauSchedule(config.patience, config.lr_decay),
-               keras.callbacks.TensorBoard(log_dir=log_dir)]
+  scoring = [EntityF1(evaluation, tag_names),
+             PlateauSchedule(config.patience, config.lr_decay)]
   if config.weight_average:
     averaged = AveragedWeights()
-    callbacks = [averaged.use] + callbacks[:2] + [averaged.restore] + callbacks[2:]
+    scoring = [averaged, *scoring, averaged.restore]
+  callbacks = scoring + [keras.callbacks.TensorBoard(log_dir=log_dir)]
   # No validation_data: the eval pass that matters is EntityF1's.
   history = model.fit(train, epochs=config.epochs, callbacks=callbacks,
                       verbose=2)

@@ -107,7 +107,7 @@ def test_averaged_weights_are_evaluated_kept_and_then_swapped_back():
       logs['val_f1'] = 0.5 + epoch / 10
 
   callbacks = keras.callbacks.CallbackList(
-      [averaged.use, Evaluate(), schedule, averaged.restore], model=model)
+      [averaged, Evaluate(), schedule, averaged.restore], model=model)
   dense = model.get_layer('emissions')
   dense.bias.assign([7.0, 8.0, 9.0])
   callbacks.on_train_begin()
