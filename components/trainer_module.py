@@ -13,7 +13,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import artifacts, entity_metrics, features, mimick
+from components import artifacts, entity_metrics, features, mentions, mimick
 from components import model as model_lib
 from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig, from_dict
@@ -25,8 +25,11 @@ TRAINING_STATS_FILE = 'training_stats.json'
 
 
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
-            shuffle: bool, seed: int = 0) -> tf.data.Dataset:
-  """(inputs, tag_ids, weights) batches; weights are 0 at padding."""
+            shuffle: bool, seed: int = 0, mention_replace: float = 0.0,
+            tag_names: Optional[List[str]] = None) -> tf.data.Dataset:
+  """(inputs, tag_ids, weights) batches; weights are 0 at padding. With
+  ``mention_replace``, entities are swapped for other mentions of their type
+  with that probability, anew each epoch (``mentions.replaced``)."""
   spec = {k: feature_spec[k] for k in (features.TOKEN_IDS, features.CASING,
                                        features.CHAR_IDS, features.TAG_IDS)}
 
@@ -41,6 +44,8 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
   # Parsed once, then kept in memory (CoNLL-sized splits are tens of MB).
   ds = tf.data.TFRecordDataset(paths, compression_type='GZIP').map(
       parse, num_parallel_calls=tf.data.AUTOTUNE).cache()
+  if mention_replace:
+    ds = mentions.dataset(ds, tag_names, mention_replace, seed)
   if shuffle:
     ds = ds.shuffle(20000, seed=seed, reshuffle_each_iteration=True)
   ds = ds.bucket_by_sequence_length(
@@ -227,7 +232,7 @@ def run_fn(fn_args: FnArgs) -> None:
                'fine-tuned' if config.embedding_trainable else 'static')
   spec = tft_output.transformed_feature_spec()
   train = dataset(fn_args.train_files, spec, config.batch_size, True,
-                  config.seed)
+                  config.seed, config.mention_replace, tag_names)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   started = time.time()

@@ -187,6 +187,10 @@ def _add_common_options(parser: argparse.ArgumentParser,
   t.add_argument('--weight-average', type=float, default=trn.weight_average,
                  help='decay of the moving average of the weights that is '
                  'evaluated and kept (0: the weights as trained)')
+  t.add_argument('--mention-replace', type=float,
+                 default=trn.mention_replace,
+                 help='probability that a training entity is swapped for '
+                 'another training mention of its type, anew each epoch')
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--ensemble', type=int, default=trn.ensemble,
@@ -276,6 +280,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           dropout=args.dropout, word_dropout=args.word_dropout,
           learning_rate=args.learning_rate,
           lr_decay=args.lr_decay, weight_average=args.weight_average,
+          mention_replace=args.mention_replace,
           patience=args.patience,
           ensemble=args.ensemble, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),

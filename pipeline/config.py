@@ -99,6 +99,9 @@ class TrainerConfig:
   # Decay of an exponential moving average of the weights, which is what is
   # evaluated each epoch and kept (0: the weights as trained).
   weight_average: float = 0.0
+  # Probability that a training entity is swapped, each epoch, for another
+  # training mention of its type (components/mentions.py; 0: never).
+  mention_replace: float = 0.0
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
   ensemble: int = 3
@@ -112,6 +115,9 @@ class TrainerConfig:
     if not 0 <= self.weight_average < 1:
       raise ValueError('weight_average (a decay per step) must be in [0, 1), '
                        f'not {self.weight_average}')
+    if not 0 <= self.mention_replace <= 1:
+      raise ValueError('mention_replace (a probability) must be in [0, 1], '
+                       f'not {self.mention_replace}')
 
 
 @dataclasses.dataclass

@@ -68,7 +68,8 @@ def main(argv=None):
     config = from_dict(TrainerConfig, {**settings, 'seed': seed,
                                        'ensemble': 1})
     train = trainer_module.dataset([os.path.join(examples, 'Split-train', '*')],
-                                   spec, config.batch_size, True, seed)
+                                   spec, config.batch_size, True, seed,
+                                   config.mention_replace, tag_names)
     evaluation = trainer_module.dataset(
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)
