@@ -86,7 +86,9 @@ class TrainerConfig:
   # learns to tag words it has no vector for from casing and characters.
   word_dropout: float = 0.1
   batch_size: int = 32
-  epochs: int = 20
+  # A cap that keeps the worst case of the default ensemble (every member
+  # trained to it) within 20 minutes on 2 cores (docs/benchmarks.md).
+  epochs: int = 17
   learning_rate: float = 0.003
   patience: int = 3  # early stopping on eval entity F1 (epochs)
   # Learning rate times this after an epoch without a better eval entity F1
@@ -101,7 +103,7 @@ class TrainerConfig:
   weight_average: float = 0.0
   # Probability that a training entity is swapped, each epoch, for another
   # training mention of its type (components/mentions.py; 0: never).
-  mention_replace: float = 0.0
+  mention_replace: float = 0.3
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
   ensemble: int = 3
