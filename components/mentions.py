@@ -1,7 +1,7 @@
 """Mention replacement: each epoch, some training entities are swapped for
 other training mentions of the same type, so that the tagger learns to type a
-name from its context as well as from having seen that name (most of the
-tagger's errors on CoNLL-2003 are names found with the wrong type)."""
+name from its context as well as from having seen that name (on CoNLL-2003
+the tagger's commonest error is a name found with the wrong type)."""
 
 import collections
 from typing import Dict, List
