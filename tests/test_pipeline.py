@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -268,3 +269,21 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
   examples = _latest(config.pipeline_root, 'ConllExampleGen', 'examples')
   assert len(list(features.read_split(
       os.path.join(examples, 'Split-train')))) == 60
+
+
+def test_a_terminated_run_removes_its_scratch_folder(tmp_path):
+  # A scheduler's timeout sends SIGTERM: the scratch folder (Beam's ~150 MB of
+  # packages per run) must go as it does after an error.
+  script = ('import sys, time\n'
+            'from pipeline.local_runner import scratch_tempdir\n'
+            'with scratch_tempdir() as d:\n'
+            '  print(d, flush=True)\n'
+            '  time.sleep(120)\n')
+  env = {**os.environ, 'TMPDIR': str(tmp_path)}
+  proc = subprocess.Popen([sys.executable, '-c', script], env=env,
+                          stdout=subprocess.PIPE, text=True)
+  scratch = proc.stdout.readline().strip()
+  assert os.path.isdir(scratch) and scratch.startswith(str(tmp_path))
+  proc.terminate()
+  assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+  assert not os.path.exists(scratch)
