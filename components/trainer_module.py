@@ -26,10 +26,12 @@ TRAINING_STATS_FILE = 'training_stats.json'
 
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
             shuffle: bool, seed: int = 0, mention_replace: float = 0.0,
-            tag_names: Optional[List[str]] = None) -> tf.data.Dataset:
+            tag_names: Optional[List[str]] = None,
+            entity_word_dropout: float = 0.0) -> tf.data.Dataset:
   """(inputs, tag_ids, weights) batches; weights are 0 at padding. With
   ``mention_replace``, entities are swapped for other mentions of their type
-  with that probability, anew each epoch (``mentions.replaced``)."""
+  with that probability, and with ``entity_word_dropout`` entity words read
+  as ``<UNK>``, anew each epoch (``mentions.replaced``)."""
   spec = {k: feature_spec[k] for k in (features.TOKEN_IDS, features.CASING,
                                        features.CHAR_IDS, features.TAG_IDS)}
 
@@ -44,8 +46,9 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
   # Parsed once, then kept in memory (CoNLL-sized splits are tens of MB).
   ds = tf.data.TFRecordDataset(paths, compression_type='GZIP').map(
       parse, num_parallel_calls=tf.data.AUTOTUNE).cache()
-  if mention_replace:
-    ds = mentions.dataset(ds, tag_names, mention_replace, seed)
+  if mention_replace or entity_word_dropout:
+    ds = mentions.dataset(ds, tag_names, mention_replace, seed,
+                          entity_word_dropout)
   if shuffle:
     ds = ds.shuffle(20000, seed=seed, reshuffle_each_iteration=True)
   ds = ds.bucket_by_sequence_length(
@@ -232,7 +235,8 @@ def run_fn(fn_args: FnArgs) -> None:
                'fine-tuned' if config.embedding_trainable else 'static')
   spec = tft_output.transformed_feature_spec()
   train = dataset(fn_args.train_files, spec, config.batch_size, True,
-                  config.seed, config.mention_replace, tag_names)
+                  config.seed, config.mention_replace, tag_names,
+                  config.entity_word_dropout)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   started = time.time()

@@ -191,6 +191,10 @@ def _add_common_options(parser: argparse.ArgumentParser,
                  default=trn.mention_replace,
                  help='probability that a training entity is swapped for '
                  'another training mention of its type, anew each epoch')
+  t.add_argument('--entity-word-dropout', type=float,
+                 default=trn.entity_word_dropout,
+                 help='share of training entity words replaced by <UNK>, '
+                 'anew each epoch (on top of --word-dropout)')
   t.add_argument('--patience', type=int, default=trn.patience,
                  help='early-stopping patience in epochs (eval entity F1)')
   t.add_argument('--ensemble', type=int, default=trn.ensemble,
@@ -281,6 +285,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
           learning_rate=args.learning_rate,
           lr_decay=args.lr_decay, weight_average=args.weight_average,
           mention_replace=args.mention_replace,
+          entity_word_dropout=args.entity_word_dropout,
           patience=args.patience,
           ensemble=args.ensemble, seed=args.seed),
       gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),

@@ -104,6 +104,9 @@ class TrainerConfig:
   # Probability that a training entity is swapped, each epoch, for another
   # training mention of its type (components/mentions.py; 0: never).
   mention_replace: float = 0.3
+  # Share of training entity words read as <UNK> each epoch (on top of
+  # word_dropout), since most names unseen in training have no vector either.
+  entity_word_dropout: float = 0.0
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
   ensemble: int = 3
@@ -117,9 +120,10 @@ class TrainerConfig:
     if not 0 <= self.weight_average < 1:
       raise ValueError('weight_average (a decay per step) must be in [0, 1), '
                        f'not {self.weight_average}')
-    if not 0 <= self.mention_replace <= 1:
-      raise ValueError('mention_replace (a probability) must be in [0, 1], '
-                       f'not {self.mention_replace}')
+    for name in ('mention_replace', 'entity_word_dropout'):
+      if not 0 <= getattr(self, name) <= 1:
+        raise ValueError(f'{name} (a probability) must be in [0, 1], '
+                         f'not {getattr(self, name)}')
 
 
 @dataclasses.dataclass

@@ -69,7 +69,8 @@ def main(argv=None):
                                        'ensemble': 1})
     train = trainer_module.dataset([os.path.join(examples, 'Split-train', '*')],
                                    spec, config.batch_size, True, seed,
-                                   config.mention_replace, tag_names)
+                                   config.mention_replace, tag_names,
+                                   config.entity_word_dropout)
     evaluation = trainer_module.dataset(
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)

@@ -41,6 +41,7 @@ def test_options_reach_the_config(tmp_path):
       '--tag-scheme', 'bioes', '--pretrained-vectors', str(vectors),
       '--vectors-format', 'glove', '--static-embeddings', '--epochs', '3',
       '--weight-average', '0.999', '--mention-replace', '0.2',
+      '--entity-word-dropout', '0.25',
       '--min-f1', '0.8', '--max-f1-drop', '0.02',
       '--output', str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
       '--beam-arg=--direct_running_mode=multi_processing'))
@@ -50,6 +51,7 @@ def test_options_reach_the_config(tmp_path):
   assert config.trainer.epochs == 3
   assert config.trainer.weight_average == 0.999
   assert config.trainer.mention_replace == 0.2
+  assert config.trainer.entity_word_dropout == 0.25
   assert (config.gate.min_f1, config.gate.max_f1_drop) == (0.8, 0.02)
   assert (config.encoding, config.tag_scheme) == ('latin-1', 'bioes')
   assert config.beam_args == ('--direct_num_workers=2',

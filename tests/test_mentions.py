@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components import features, mentions, trainer_module
+from components import embeddings, features, mentions, trainer_module
 from components.preprocessing import MAX_WORD_CHARS
 from pipeline.config import TrainerConfig
 
@@ -98,6 +98,57 @@ def test_training_dataset_replaces_mentions_anew_each_epoch(tmp_path):
   assert places == {(10, 21), (21, 10), (10, 10), (21, 21)}
 
 
-def test_replacement_probability_is_checked():
+def test_entity_word_dropout_hides_entity_words_only():
+  sentences = [_sentence(['O', 'B-PER', 'I-PER', 'E-PER', 'O', 'S-LOC'], 10),
+               _sentence(['O', 'O', 'O'], 20)]
+  generate = mentions.replaced(sentences, TAGS, 0.0, seed=0,
+                               unk_probability=0.5)
+  hidden = collections.Counter()
+  for _ in range(200):
+    epoch = list(generate())
+    for before, after in zip(sentences, epoch):
+      ids = after[features.TOKEN_IDS]
+      tags = before[features.TAG_IDS]
+      # Context words, tags, casing and characters never change.
+      np.testing.assert_array_equal(ids[tags == 0],
+                                    before[features.TOKEN_IDS][tags == 0])
+      for k in (features.TAG_IDS, features.CASING, features.CHAR_IDS):
+        np.testing.assert_array_equal(after[k], before[k])
+      unk = ids == embeddings.UNK_ID
+      assert set(np.flatnonzero(unk)) <= set(np.flatnonzero(tags != 0))
+      np.testing.assert_array_equal(ids[~unk],
+                                    before[features.TOKEN_IDS][~unk])
+      hidden.update(np.flatnonzero(unk).tolist())
+  # Each of the four entity words, drawn anew each epoch, about half the time.
+  assert sorted(hidden) == [1, 2, 3, 5]
+  assert all(60 < n < 140 for n in hidden.values()), hidden
+  # Off by default: nothing hidden.
+  plain = list(mentions.replaced(sentences, TAGS, 0.0, seed=0)())
+  assert not any((s[features.TOKEN_IDS] == embeddings.UNK_ID).any()
+                 for s in plain)
+
+
+def test_entity_word_dropout_applies_to_replaced_mentions_in_training(tmp_path):
+  sentences = [_sentence(['S-LOC', 'O'], 10), _sentence(['O', 'S-LOC'], 20)]
+  with tf.io.TFRecordWriter(str(tmp_path / 'part-0.gz'), options='GZIP') as w:
+    for s in sentences:
+      w.write(tf.train.Example(features=tf.train.Features(feature={
+          k: tf.train.Feature(int64_list=tf.train.Int64List(
+              value=v.reshape(-1))) for k, v in s.items()})).SerializeToString())
+  spec = {k: tf.io.VarLenFeature(tf.int64) for k in sentences[0]}
+  ds = trainer_module.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
+                              shuffle=False, tag_names=TAGS,
+                              entity_word_dropout=1.0)
+  for inputs, tags, _ in ds:
+    ids = inputs[features.TOKEN_IDS].numpy()[0]
+    np.testing.assert_array_equal(ids[tags.numpy()[0] != 0],
+                                  [embeddings.UNK_ID])
+  assert [inputs[features.TOKEN_IDS].numpy()[0].tolist()
+          for inputs, _, _ in ds] == [[1, 11], [20, 1]]
+
+
+def test_replacement_probabilities_are_checked():
   with pytest.raises(ValueError, match='mention_replace'):
     TrainerConfig(mention_replace=1.5)
+  with pytest.raises(ValueError, match='entity_word_dropout'):
+    TrainerConfig(entity_word_dropout=-0.1)
