@@ -43,12 +43,15 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
     return dense
 
   paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
-  # Parsed once, then kept in memory (CoNLL-sized splits are tens of MB).
+  # Parsed once, then kept in memory (CoNLL-sized splits are tens of MB):
+  # by the cache, or as the arrays that mention replacement replays.
   ds = tf.data.TFRecordDataset(paths, compression_type='GZIP').map(
-      parse, num_parallel_calls=tf.data.AUTOTUNE).cache()
+      parse, num_parallel_calls=tf.data.AUTOTUNE)
   if mention_replace or entity_word_dropout:
     ds = mentions.dataset(ds, tag_names, mention_replace, seed,
                           entity_word_dropout)
+  else:
+    ds = ds.cache()
   if shuffle:
     ds = ds.shuffle(20000, seed=seed, reshuffle_each_iteration=True)
   ds = ds.bucket_by_sequence_length(
