@@ -73,7 +73,9 @@ def test_replacement_swaps_mentions_of_one_type_and_keeps_the_context():
   assert lengths == {5, 6}
 
 
-def test_training_dataset_replaces_mentions_anew_each_epoch(tmp_path):
+def _training_dataset(tmp_path, **options):
+  """``trainer_module.dataset`` over GZIP TFRecords of two sentences, each
+  with a one-word LOC (ids 10 and 21)."""
   sentences = [_sentence(['S-LOC', 'O'], 10), _sentence(['O', 'S-LOC'], 20)]
   with tf.io.TFRecordWriter(str(tmp_path / 'part-0.gz'), options='GZIP') as w:
     for s in sentences:
@@ -81,9 +83,12 @@ def test_training_dataset_replaces_mentions_anew_each_epoch(tmp_path):
           k: tf.train.Feature(int64_list=tf.train.Int64List(
               value=v.reshape(-1))) for k, v in s.items()})).SerializeToString())
   spec = {k: tf.io.VarLenFeature(tf.int64) for k in sentences[0]}
-  ds = trainer_module.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
-                              shuffle=False, mention_replace=1.0,
-                              tag_names=TAGS)
+  return trainer_module.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
+                                shuffle=False, tag_names=TAGS, **options)
+
+
+def test_training_dataset_replaces_mentions_anew_each_epoch(tmp_path):
+  ds = _training_dataset(tmp_path, mention_replace=1.0)
   places = set()
   for _ in range(10):
     epoch = [(inputs[features.TOKEN_IDS].numpy()[0].tolist(),
@@ -128,17 +133,8 @@ def test_entity_word_dropout_hides_entity_words_only():
                  for s in plain)
 
 
-def test_entity_word_dropout_applies_to_replaced_mentions_in_training(tmp_path):
-  sentences = [_sentence(['S-LOC', 'O'], 10), _sentence(['O', 'S-LOC'], 20)]
-  with tf.io.TFRecordWriter(str(tmp_path / 'part-0.gz'), options='GZIP') as w:
-    for s in sentences:
-      w.write(tf.train.Example(features=tf.train.Features(feature={
-          k: tf.train.Feature(int64_list=tf.train.Int64List(
-              value=v.reshape(-1))) for k, v in s.items()})).SerializeToString())
-  spec = {k: tf.io.VarLenFeature(tf.int64) for k in sentences[0]}
-  ds = trainer_module.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
-                              shuffle=False, tag_names=TAGS,
-                              entity_word_dropout=1.0)
+def test_training_dataset_hides_entity_words(tmp_path):
+  ds = _training_dataset(tmp_path, entity_word_dropout=1.0)
   for inputs, tags, _ in ds:
     ids = inputs[features.TOKEN_IDS].numpy()[0]
     np.testing.assert_array_equal(ids[tags.numpy()[0] != 0],
