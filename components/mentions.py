@@ -53,7 +53,8 @@ def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
     if not unk_probability:
       return s
     ids = s[features.TOKEN_IDS]
-    drop = (s[features.TAG_IDS] != outside) & (rng.random(len(ids)) < unk_probability)
+    drop = ((s[features.TAG_IDS] != outside)
+            & (rng.random(len(ids)) < unk_probability))
     if not drop.any():
       return s
     return {**s, features.TOKEN_IDS: np.where(drop, embeddings.UNK_ID, ids)}
