@@ -106,6 +106,7 @@ class TrainerConfig:
   mention_replace: float = 0.3
   # Share of training entity words read as <UNK> each epoch (on top of
   # word_dropout), since most names unseen in training have no vector either.
+  # Off: single taggers gained, the ensemble did not (docs/benchmarks.md).
   entity_word_dropout: float = 0.0
   # Taggers trained with seeds seed, seed+1, ...; the exported model decodes
   # the mean of their scores (see model.tag_ids).
