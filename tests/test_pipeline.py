@@ -287,3 +287,39 @@ def test_a_terminated_run_removes_its_scratch_folder(tmp_path):
   proc.terminate()
   assert proc.wait(timeout=60) == 128 + signal.SIGTERM
   assert not os.path.exists(scratch)
+
+
+def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
+  # SIGKILL (the OOM killer, a lost machine) runs no clean-up at all: the
+  # killed run's scratch folder stays until the next run finds it unlocked.
+  script = ('import sys, time\n'
+            'from pipeline.local_runner import scratch_tempdir\n'
+            'with scratch_tempdir() as d:\n'
+            '  print(d, flush=True)\n'
+            '  time.sleep(120)\n')
+  env = {**os.environ, 'TMPDIR': str(tmp_path)}
+  killed, live = (subprocess.Popen([sys.executable, '-c', script], env=env,
+                                   stdout=subprocess.PIPE, text=True)
+                  for _ in range(2))
+  try:
+    left, in_use = (p.stdout.readline().strip() for p in (killed, live))
+    killed.kill()
+    killed.wait(timeout=60)
+    assert os.path.isdir(left)
+    older_version = tmp_path / 'ner-pipeline-nolock'  # no lock file: kept
+    older_version.mkdir()
+    just_made = tmp_path / 'ner-pipeline-new'  # lock not taken yet: kept
+    just_made.mkdir()
+    (just_made / '.in-use').touch()
+    old = os.path.getmtime(left) - 3600
+    for folder in (left, in_use):
+      os.utime(os.path.join(folder, '.in-use'), (old, old))
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    with local_runner.scratch_tempdir() as mine:
+      assert not os.path.exists(left)
+      assert os.path.isdir(in_use) and os.path.isdir(mine)
+      assert older_version.is_dir() and just_made.is_dir()
+    assert not os.path.exists(mine)
+  finally:
+    live.kill()
+    live.wait(timeout=60)
