@@ -271,16 +271,19 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
       os.path.join(examples, 'Split-train')))) == 60
 
 
+# A run that prints its scratch folder, then works for two minutes.
+_HOLDS_SCRATCH = ('import time\n'
+                  'from pipeline.local_runner import scratch_tempdir\n'
+                  'with scratch_tempdir() as d:\n'
+                  '  print(d, flush=True)\n'
+                  '  time.sleep(120)\n')
+
+
 def test_a_terminated_run_removes_its_scratch_folder(tmp_path):
   # A scheduler's timeout sends SIGTERM: the scratch folder (Beam's ~150 MB of
   # packages per run) must go as it does after an error.
-  script = ('import sys, time\n'
-            'from pipeline.local_runner import scratch_tempdir\n'
-            'with scratch_tempdir() as d:\n'
-            '  print(d, flush=True)\n'
-            '  time.sleep(120)\n')
   env = {**os.environ, 'TMPDIR': str(tmp_path)}
-  proc = subprocess.Popen([sys.executable, '-c', script], env=env,
+  proc = subprocess.Popen([sys.executable, '-c', _HOLDS_SCRATCH], env=env,
                           stdout=subprocess.PIPE, text=True)
   scratch = proc.stdout.readline().strip()
   assert os.path.isdir(scratch) and scratch.startswith(str(tmp_path))
@@ -292,15 +295,10 @@ def test_a_terminated_run_removes_its_scratch_folder(tmp_path):
 def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
   # SIGKILL (the OOM killer, a lost machine) runs no clean-up at all: the
   # killed run's scratch folder stays until the next run finds it unlocked.
-  script = ('import sys, time\n'
-            'from pipeline.local_runner import scratch_tempdir\n'
-            'with scratch_tempdir() as d:\n'
-            '  print(d, flush=True)\n'
-            '  time.sleep(120)\n')
   env = {**os.environ, 'TMPDIR': str(tmp_path)}
-  killed, live = (subprocess.Popen([sys.executable, '-c', script], env=env,
-                                   stdout=subprocess.PIPE, text=True)
-                  for _ in range(2))
+  killed, live = (subprocess.Popen(
+      [sys.executable, '-c', _HOLDS_SCRATCH], env=env, stdout=subprocess.PIPE,
+      text=True) for _ in range(2))
   try:
     left, in_use = (p.stdout.readline().strip() for p in (killed, live))
     killed.kill()
