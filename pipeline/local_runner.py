@@ -39,11 +39,10 @@ def _lock(path: str, blocking: bool):
   return f
 
 
-def remove_stale_scratch(parent: str) -> int:
+def remove_stale_scratch(parent: str) -> None:
   """Removes scratch folders that killed runs (SIGKILL, the OOM killer, a
-  lost machine) left in ``parent``; returns how many. Folders of live runs,
-  of other users, or without a lock (older versions) are left alone."""
-  removed = 0
+  lost machine) left in ``parent``. Folders of live runs, of other users, or
+  without a lock (older versions) are left alone."""
   for folder in glob.glob(os.path.join(parent, _SCRATCH_PREFIX + '*')):
     lock_path = os.path.join(folder, _LOCK)
     try:
@@ -58,8 +57,6 @@ def remove_stale_scratch(parent: str) -> int:
       shutil.rmtree(folder, ignore_errors=True)
     logging.info('Removed %s, the scratch folder of a run that was killed',
                  folder)
-    removed += 1
-  return removed
 
 
 @contextlib.contextmanager
