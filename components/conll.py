@@ -129,9 +129,9 @@ def parse_lines(lines: Iterable[str], path: str = '<input>',
     yield flush()
 
 
-def read_file(path: str, encoding: str = 'utf-8',
-              scheme: str = 'auto') -> Iterator[Sentence]:
-  """Parses a CoNLL file on any filesystem tf.io.gfile knows (local, gs://)."""
+def read_lines(path: str, encoding: str = 'utf-8') -> List[str]:
+  """A text file's lines, from any filesystem tf.io.gfile knows (local,
+  gs://); a decoding error names the line."""
   with tf.io.gfile.GFile(path, 'rb') as f:
     data = f.read()
   try:
@@ -141,13 +141,23 @@ def read_file(path: str, encoding: str = 'utf-8',
     raise ConllFormatError(
         path, line, f'cannot decode as {encoding} (byte {data[e.start]:#x}); '
         'pass the right encoding, e.g. latin-1') from None
-  yield from parse_lines(text.splitlines(), path=path, scheme=scheme)
+  return text.splitlines()
 
 
-def format_sentences(sentences: Iterable[Sentence]) -> str:
-  """Writes sentences back as CoNLL text (inverse of parse_lines)."""
+def read_file(path: str, encoding: str = 'utf-8',
+              scheme: str = 'auto') -> Iterator[Sentence]:
+  """Parses a CoNLL file (``read_lines``, then ``parse_lines``)."""
+  yield from parse_lines(read_lines(path, encoding), path=path, scheme=scheme)
+
+
+def format_sentences(sentences: Iterable[Sentence],
+                     predicted: Optional[Sequence[Sequence[str]]] = None
+                     ) -> str:
+  """Writes sentences back as CoNLL text (inverse of parse_lines). With
+  ``predicted``, each token's predicted tag follows its tag: the layout
+  conlleval scores."""
   blocks = []
-  for s in sentences:
+  for n, s in enumerate(sentences):
     rows = []
     for i, (tok, tag) in enumerate(zip(s.tokens, s.tags)):
       cols = [tok]
@@ -156,6 +166,8 @@ def format_sentences(sentences: Iterable[Sentence]) -> str:
       if s.chunk is not None:
         cols.append(s.chunk[i])
       cols.append(tag)
+      if predicted is not None:
+        cols.append(predicted[n][i])
       rows.append(' '.join(cols))
     blocks.append('\n'.join(rows))
   return '\n\n'.join(blocks) + '\n'

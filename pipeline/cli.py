@@ -73,6 +73,30 @@ def _parser() -> argparse.ArgumentParser:
   _add_span_options(comp, schema_dir='/pipeline/schema')
   _add_common_options(comp, local=False)
 
+  tag = sub.add_parser(
+      'tag', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='tag a file with a pushed model',
+      description='Tag sentences with a pushed model through its tag_tokens '
+      'signature, as a serving client would. A CoNLL file keeps its columns '
+      'and gets the predicted tag after the gold one (the layout conlleval '
+      'scores), and its entity scores against the gold tags are printed; '
+      'with --text, each line is a sentence of whitespace-separated tokens '
+      'and the output has a token and its tag per line.')
+  tag.add_argument('--model', required=True,
+                   help='serving_model/ of a run (its newest version) or one '
+                   '<version>/ folder in it')
+  tag.add_argument('--input', required=True,
+                   help='CoNLL file, or plain text with --text')
+  tag.add_argument('--output', default='-',
+                   help='file to write (written whole or not at all); '
+                   '- for standard output')
+  tag.add_argument('--text', action='store_true',
+                   help='input is plain text: one sentence per line')
+  tag.add_argument('--encoding', default='utf-8')
+  tag.add_argument('--tag-scheme', default='auto',
+                   choices=['auto', 'iob1', 'iob2', 'bioes'],
+                   help='tag scheme of the gold tags (written as IOB2)')
+
   for name, text in (('submit', 'run a compiled pipeline once on Vertex AI'),
                      ('schedule', 'run a compiled pipeline on a schedule')):
     cmd = sub.add_parser(
@@ -329,6 +353,67 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
   return out
 
 
+_TAG_CHUNK = 2000  # sentences per progress line
+
+
+def _tag(args: argparse.Namespace) -> int:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from components import conll, entity_metrics, inference  # pylint: disable=g-import-not-at-top
+  model_dir = args.model
+  if not tf.io.gfile.exists(os.path.join(model_dir, 'saved_model.pb')):
+    model_dir = latest_execution(model_dir)
+    if not model_dir:
+      raise SystemExit(f'ner-pipeline tag: no SavedModel in {args.model} '
+                       '(give serving_model/ of a run or a version in it)')
+  if not tf.io.gfile.exists(args.input):
+    raise SystemExit(f'ner-pipeline tag: no such file: {args.input}')
+  try:
+    if args.text:
+      sentences = [conll.Sentence(tokens=line.split(), tags=[])
+                   for line in conll.read_lines(args.input, args.encoding)
+                   if line.strip()]
+    else:
+      sentences = list(conll.read_file(args.input, args.encoding,
+                                       args.tag_scheme))
+  except conll.ConllFormatError as e:
+    raise SystemExit(f'ner-pipeline tag: {e}') from None
+  if not sentences:
+    raise SystemExit(f'ner-pipeline tag: no sentences in {args.input}')
+  tagger = inference.load_tagger(model_dir)
+  started, predicted = time.time(), []
+  for start in range(0, len(sentences), _TAG_CHUNK):
+    predicted += tagger([s.tokens for s in
+                         sentences[start:start + _TAG_CHUNK]])
+    print(f'ner-pipeline tag: {len(predicted)}/{len(sentences)} sentences',
+          file=sys.stderr, flush=True)
+  tokens = sum(len(s.tokens) for s in sentences)
+  print(f'ner-pipeline tag: {tokens} tokens in {time.time() - started:.1f} s '
+        f'with {model_dir}', file=sys.stderr, flush=True)
+  if args.text:
+    for s, tags in zip(sentences, predicted):
+      s.tags = tags
+    text = conll.format_sentences(sentences)
+  else:
+    text = conll.format_sentences(sentences, predicted)
+  if args.output == '-':
+    sys.stdout.write(text)
+    sys.stdout.flush()
+  else:
+    partial = args.output + '.partial'
+    try:
+      with tf.io.gfile.GFile(partial, 'w') as f:
+        f.write(text)
+      tf.io.gfile.rename(partial, args.output, overwrite=True)
+    finally:
+      if tf.io.gfile.exists(partial):
+        tf.io.gfile.remove(partial)
+    print(f'ner-pipeline tag: wrote {args.output}', file=sys.stderr)
+  if not args.text:
+    print(entity_metrics.format_report(entity_metrics.score(
+        [s.tags for s in sentences], predicted)), file=sys.stderr)
+  return 0
+
+
 def _vertex(args: argparse.Namespace) -> int:
   from pipeline import vertex  # pylint: disable=g-import-not-at-top
   try:
@@ -358,6 +443,8 @@ def main(argv: Optional[List[str]] = None) -> int:
   args = _parser().parse_args(argv)
   if args.command in ('submit', 'schedule'):
     return _vertex(args)
+  if args.command == 'tag':
+    return _tag(args)
   if args.command == 'compile':
     args.unlabeled = list(args.unlabeled)
     config = config_from_args(args)

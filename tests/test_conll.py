@@ -76,3 +76,9 @@ def test_format_round_trip():
   again = parse(conll.format_sentences(sentences))
   assert [(s.tokens, s.tags, s.pos, s.chunk) for s in again] == [
       (s.tokens, s.tags, s.pos, s.chunk) for s in sentences]
+
+
+def test_format_with_predictions_is_conlleval_layout():
+  sentences = parse('A NN B-PER\nb VB O\n\nC NN B-LOC\n')
+  text = conll.format_sentences(sentences, [['B-PER', 'B-LOC'], ['O']])
+  assert text == 'A NN B-PER B-PER\nb VB O B-LOC\n\nC NN B-LOC O\n'

@@ -140,6 +140,59 @@ def test_pushed_model_tags_raw_tokens_without_project_code(first_run):
                                     'B-ORG', 'I-ORG', 'B-MISC', 'I-MISC'}
 
 
+def test_cli_tags_a_conll_file_as_the_evaluator_scored_it(first_run, tmp_path,
+                                                         capsys):
+  config, paths = first_run
+  out = tmp_path / 'eval.tagged'
+  assert cli.main(['tag', '--model', config.serving_dir, '--input',
+                   paths['eval'], '--output', str(out)]) == 0
+  report = capsys.readouterr().err
+  sentences = list(conll.read_file(paths['eval']))
+  blocks = out.read_text().rstrip('\n').split('\n\n')
+  assert len(blocks) == len(sentences)
+  rows = [line.split() for b in blocks for line in b.split('\n')]
+  # The file's own columns (token, POS, gold tag), then the prediction.
+  assert [r[:3] for r in rows] == [
+      [t, p, g] for s in sentences for t, p, g in zip(s.tokens, s.pos, s.tags)]
+  predicted = [r[3] for r in rows]
+  assert set(predicted) <= {'O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ORG',
+                            'I-ORG', 'B-MISC', 'I-MISC'}
+  assert not os.path.exists(str(out) + '.partial')
+  # The served model scores the file as the Evaluator scored it in the run.
+  evaluations = os.path.join(config.pipeline_root, 'NerEvaluator',
+                             'evaluation')
+  blessed = [m for m in (json.load(open(os.path.join(evaluations, e,
+                                                     'metrics.json')))
+                         for e in os.listdir(evaluations) if e.isdigit())
+             if m['blessed']]
+  assert f"FB1: {100 * blessed[0]['model']['f1']:6.2f}" in report
+  assert f'{len(sentences)}/{len(sentences)} sentences' in report
+
+
+def test_cli_tags_plain_text_and_refuses_bad_input(first_run, tmp_path,
+                                                   capsys):
+  config, _ = first_run
+  version = cli.latest_execution(config.serving_dir)
+  text = tmp_path / 'in.txt'
+  text.write_text('John Smith visited Paris on Monday .\n\nReuters said .\n')
+  assert cli.main(['tag', '--model', version, '--input', str(text),
+                   '--text']) == 0
+  first, second = capsys.readouterr().out.rstrip('\n').split('\n\n')
+  assert [line.split() for line in first.split('\n')] == [
+      ['John', 'B-PER'], ['Smith', 'I-PER'], ['visited', 'O'],
+      ['Paris', 'B-LOC'], ['on', 'O'], ['Monday', 'O'], ['.', 'O']]
+  assert [line.split()[0] for line in second.split('\n')] == [
+      'Reuters', 'said', '.']
+  bad, out = tmp_path / 'bad.conll', tmp_path / 'bad.tagged'
+  bad.write_text('Paris B-LOC\nsaid\n')
+  with pytest.raises(SystemExit, match=f'{bad}:2: expected at least 2'):
+    cli.main(['tag', '--model', version, '--input', str(bad), '--output',
+              str(out)])
+  assert not os.path.exists(out)
+  with pytest.raises(SystemExit, match='no SavedModel'):
+    cli.main(['tag', '--model', str(tmp_path), '--input', str(text)])
+
+
 def test_cli_summary_reads_back_the_run(first_run):
   from pipeline import cli
   config, _ = first_run
