@@ -357,6 +357,8 @@ _TAG_CHUNK = 2000  # sentences per progress line
 
 
 def _tag(args: argparse.Namespace) -> int:
+  """A file through the served signature: to read a model's mistakes, or to
+  score a held-out file exactly as the served model will be scored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from components import conll, entity_metrics, inference  # pylint: disable=g-import-not-at-top
   model_dir = args.model
