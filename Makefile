@@ -28,4 +28,4 @@ clean:
 # Full pipeline on ../shared/data CoNLL-2003 + unlabelled English, then
 # inference speed; figures go to runs/bench/benchmark.json (docs/benchmarks.md).
 bench: setup
-	$(BIN)/python -m pipeline.benchmark --output runs/bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.benchmark --output runs/bench $(BENCH_ARGS)

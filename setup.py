@@ -8,8 +8,9 @@ setup(
     description='Production TFX pipeline: CoNLL in, gated Word2Vec BiLSTM '
     'NER tagger out',
     python_requires='>=3.9,<3.11',
-    packages=find_packages(include=['pipeline', 'pipeline.*', 'components',
-                                    'components.*']),
+    # benchmarks/ (experiments) stays out of the package and the image.
+    packages=find_packages(include=['pipeline', 'components', 'models',
+                                    'serving']),
     # Exact versions live in requirements/lock.txt (used as constraints).
     install_requires=[
         'tfx==1.16.0',

@@ -19,7 +19,8 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import example_gen_pb2
 
-from components import conll, features
+from models import conll, features
+from models.config import TAG_SCHEMES
 
 
 def _options(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
@@ -114,8 +115,8 @@ class ConllExampleGen(FileBasedExampleGen):
   def __init__(self, input_base: str, input_config: example_gen_pb2.Input,
                encoding: str = 'utf-8', tag_scheme: str = 'auto',
                span_window: int = 1, **kwargs):
-    if tag_scheme not in conll.SCHEMES:
-      raise ValueError(f'tag_scheme must be one of {conll.SCHEMES}')
+    if tag_scheme not in TAG_SCHEMES:
+      raise ValueError(f'tag_scheme must be one of {TAG_SCHEMES}')
     ''.encode(encoding)  # fail now on an unknown encoding name
     struct = struct_pb2.Struct()
     if span_window < 1:

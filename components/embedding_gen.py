@@ -6,7 +6,6 @@ pre-trained vectors, and writes an ``ner.EmbeddingMatrix`` artifact with
 ``vocab.txt``, ``embeddings.npy``, ``has_vector.npy`` and ``stats.json``.
 """
 
-import dataclasses
 import json
 import logging
 import time
@@ -18,13 +17,14 @@ from tfx.dsl.components.base import executor_spec
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
-from components import artifacts, embeddings, features
-from pipeline.config import EmbeddingConfig, from_dict
+from components import artifacts
+from models import embedding_files, embeddings, features
+from models.config import EmbeddingConfig, from_json, to_json
 
 
 class EmbeddingGenSpec(types.ComponentSpec):
   PARAMETERS = {
-      'config': ExecutionParameter(type=str),
+      'custom_config': ExecutionParameter(type=str),  # EmbeddingConfig JSON
       'train_split': ExecutionParameter(type=str),
       'eval_split': ExecutionParameter(type=str),
   }
@@ -55,7 +55,7 @@ def build(config: EmbeddingConfig, train_uri: str,
     vectors = embeddings.train_word2vec(
         corpus, dim=config.dim, window=config.window,
         min_count=config.w2v_min_count, epochs=config.epochs,
-        negative=config.negative, sg=config.skip_gram,
+        negative=config.negative, sg=not config.cbow,
         workers=config.workers, seed=config.seed)
   elif config.source == 'pretrained':
     logging.info('EmbeddingGen: loading %s vectors from %s',
@@ -86,7 +86,7 @@ def build(config: EmbeddingConfig, train_uri: str,
       'eval_oov_rate': 1.0 - embeddings.coverage(eval_counts, index),
       'seconds': round(time.time() - start, 1),
   }
-  artifacts.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
+  embedding_files.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
                   matrix, stats, has_vector)
   logging.info('EmbeddingGen: %s', json.dumps(stats, sort_keys=True))
   return stats
@@ -98,7 +98,7 @@ class Executor(base_executor.BaseExecutor):
          output_dict: Dict[str, List[types.Artifact]],
          exec_properties: Dict[str, Any]) -> None:
     logging.getLogger('gensim').setLevel(logging.INFO)
-    config = from_dict(EmbeddingConfig, json.loads(exec_properties['config']))
+    config = from_json(EmbeddingConfig, exec_properties['custom_config'])
     examples = artifact_utils.get_single_instance(input_dict['examples'])
     output = artifact_utils.get_single_instance(
         output_dict[artifacts.EMBEDDING_KEY])
@@ -126,6 +126,6 @@ class EmbeddingGen(base_component.BaseComponent):
                config: EmbeddingConfig = EmbeddingConfig(),
                train_split: str = 'train', eval_split: str = 'eval'):
     super().__init__(spec=EmbeddingGenSpec(
-        examples=examples, config=json.dumps(dataclasses.asdict(config)),
+        examples=examples, custom_config=to_json(config),
         train_split=train_split, eval_split=eval_split,
         embedding=types.Channel(type=artifacts.EmbeddingMatrix)))

@@ -18,7 +18,9 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import path_utils
 
-from components import entity_metrics, features, inference
+from models import entity_metrics, features
+from models.config import GateConfig
+from serving import inference
 
 METRICS_FILE = 'metrics.json'
 REPORT_FILE = 'report.txt'
@@ -127,8 +129,8 @@ class NerEvaluator(base_component.BaseComponent):
 
   def __init__(self, examples: types.BaseChannel, model: types.BaseChannel,
                baseline_model: Optional[types.BaseChannel] = None,
-               split: str = 'eval', min_f1: float = 0.5,
-               max_f1_drop: float = 0.0):
+               split: str = 'eval', min_f1: float = GateConfig.min_f1,
+               max_f1_drop: float = GateConfig.max_f1_drop):
     super().__init__(spec=NerEvaluatorSpec(
         examples=examples, model=model, baseline_model=baseline_model,
         split=split, min_f1=min_f1, max_f1_drop=max_f1_drop,

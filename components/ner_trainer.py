@@ -5,8 +5,6 @@ to the custom_config the run_fn receives, so the model is initialised from
 exactly the matrix whose vocabulary the Transform graph applies.
 """
 
-import json
-from typing import Any, Dict, Optional
 
 from tfx import types
 from tfx.components.trainer import executor as trainer_executor
@@ -16,6 +14,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ChannelParameter
 
 from components import artifacts
+from models.config import TrainerConfig, to_json
 
 
 class NerTrainerSpec(standard_component_specs.TrainerSpec):
@@ -34,7 +33,8 @@ class Executor(trainer_executor.GenericExecutor):
 
 
 class NerTrainer(base_component.BaseComponent):
-  """Trainer whose run_fn sees ``custom_config['embedding_uri']``."""
+  """Trainer whose run_fn gets the ``TrainerConfig`` fields and the embedding
+  URI (``models.embedding_files.URI_KEY``) in ``custom_config``."""
 
   SPEC_CLASS = NerTrainerSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
@@ -42,12 +42,12 @@ class NerTrainer(base_component.BaseComponent):
   def __init__(self, examples: types.BaseChannel,
                transform_graph: types.BaseChannel,
                embedding: types.BaseChannel, run_fn: str,
-               custom_config: Optional[Dict[str, Any]] = None):
+               config: TrainerConfig = TrainerConfig()):
     super().__init__(spec=NerTrainerSpec(
         examples=examples, transform_graph=transform_graph,
         embedding=embedding, run_fn=run_fn,
         train_args=trainer_pb2.TrainArgs(splits=['train']),
         eval_args=trainer_pb2.EvalArgs(splits=['eval']),
-        custom_config=json.dumps(custom_config or {}),
+        custom_config=to_json(config),
         model=types.Channel(type=standard_artifacts.Model),
         model_run=types.Channel(type=standard_artifacts.ModelRun)))

@@ -5,8 +5,7 @@ embedding artifact is a real input (lineage shows which vectors a model used)
 and the executor hands its URI to the preprocessing_fn via custom_config.
 """
 
-import json
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from tfx import types
 from tfx.components.transform import executor as transform_executor
@@ -34,19 +33,19 @@ class Executor(transform_executor.Executor):
 
 
 class NerTransform(base_beam_component.BaseBeamComponent):
-  """Transform whose preprocessing_fn sees ``custom_config['embedding_uri']``."""
+  """Transform whose preprocessing_fn finds the embedding URI in
+  ``custom_config`` (``models.embedding_files.URI_KEY``)."""
 
   SPEC_CLASS = NerTransformSpec
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
   def __init__(self, examples: types.BaseChannel, schema: types.BaseChannel,
                embedding: types.BaseChannel, preprocessing_fn: str,
-               custom_config: Optional[Dict[str, Any]] = None,
                splits_config: Optional[transform_pb2.SplitsConfig] = None):
     super().__init__(spec=NerTransformSpec(
         examples=examples, schema=schema, embedding=embedding,
         preprocessing_fn=preprocessing_fn,
-        custom_config=json.dumps(custom_config or {}),
+        custom_config='{}',
         splits_config=splits_config,
         force_tf_compat_v1=0,
         # StatisticsGen already describes the raw data; skipping TFT's own

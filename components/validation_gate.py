@@ -21,7 +21,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter
 from tfx.utils import io_utils
 
-from components import features
+from models import features
 
 
 class DataValidationError(RuntimeError):

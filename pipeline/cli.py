@@ -7,14 +7,14 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from pipeline.config import (EmbeddingConfig, GateConfig, PipelineConfig,
-                             TrainerConfig)
+from models.config import TAG_SCHEMES
+from pipeline import options
+from pipeline.config import PipelineConfig
 
 _DEFAULT_OUTPUT = 'runs/demo'
 
 
 def _parser() -> argparse.ArgumentParser:
-  emb, trn, gate = EmbeddingConfig(), TrainerConfig(), GateConfig()
   p = argparse.ArgumentParser(
       prog='ner-pipeline',
       description='TFX pipeline: CoNLL files in, a gated and pushed Word2Vec '
@@ -34,12 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                     'the blessing gate use it')
   data.add_argument('--test', help='optional test CoNLL file, ingested as a '
                     'third split')
-  data.add_argument('--encoding', default='utf-8',
-                    help='encoding of the CoNLL files, e.g. latin-1')
-  data.add_argument('--tag-scheme', default='auto',
-                    choices=['auto', 'iob1', 'iob2', 'bioes'],
-                    help='tag scheme of the input; tags are normalised to '
-                    'IOB2 (auto tells BIOES from IOB by its E-/S- tags)')
+  _add_reading_options(data)
   data.add_argument('--schema-dir', default='',
                     help='directory with a schema.pbtxt to validate against '
                     '(default: the curated schema/ of this project)')
@@ -92,10 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                    '- for standard output')
   tag.add_argument('--text', action='store_true',
                    help='input is plain text: one sentence per line')
-  tag.add_argument('--encoding', default='utf-8')
-  tag.add_argument('--tag-scheme', default='auto',
-                   choices=['auto', 'iob1', 'iob2', 'bioes'],
-                   help='tag scheme of the gold tags (written as IOB2)')
+  _add_reading_options(tag)
 
   for name, text in (('submit', 'run a compiled pipeline once on Vertex AI'),
                      ('schedule', 'run a compiled pipeline on a schedule')):
@@ -128,6 +120,15 @@ def _parser() -> argparse.ArgumentParser:
   return p
 
 
+def _add_reading_options(group) -> None:
+  """How CoNLL files are read (run, retrain, compile, tag)."""
+  group.add_argument('--encoding', default='utf-8',
+                     help='encoding of the CoNLL files, e.g. latin-1')
+  group.add_argument('--tag-scheme', default='auto', choices=TAG_SCHEMES,
+                     help='tag scheme of the input; tags are normalised to '
+                     'IOB2 (auto tells BIOES from IOB by its E-/S- tags)')
+
+
 def _add_span_options(parser: argparse.ArgumentParser, schema_dir: str) -> None:
   """Data given as a root with span-N/ folders (retrain, compile)."""
   spans = parser.add_argument_group('data')
@@ -138,9 +139,7 @@ def _add_span_options(parser: argparse.ArgumentParser, schema_dir: str) -> None:
   spans.add_argument('--eval-pattern', default='span-{SPAN}/eval.conll')
   spans.add_argument('--window', type=int, default=1,
                      help='train on the newest N spans together')
-  spans.add_argument('--encoding', default='utf-8')
-  spans.add_argument('--tag-scheme', default='auto',
-                     choices=['auto', 'iob1', 'iob2', 'bioes'])
+  _add_reading_options(spans)
   spans.add_argument(
       '--schema-dir', default=schema_dir,
       help='schema folder; for compile, as the containers see it (the image '
@@ -150,86 +149,7 @@ def _add_span_options(parser: argparse.ArgumentParser, schema_dir: str) -> None:
 def _add_common_options(parser: argparse.ArgumentParser,
                         local: bool = True) -> None:
   """Embedding, model and gate options; output options for local runs."""
-  emb, trn, gate = EmbeddingConfig(), TrainerConfig(), GateConfig()
-  e = parser.add_argument_group('embeddings')
-  e.add_argument('--embedding', default=None,
-                 choices=['word2vec', 'pretrained', 'random'],
-                 help='word2vec: train on the training tokens plus '
-                 '--unlabeled text; pretrained: load --pretrained-vectors; '
-                 'random: no vectors (baseline). Default: pretrained when '
-                 '--pretrained-vectors is given, else word2vec')
-  e.add_argument('--unlabeled', nargs='*', default=[], metavar='PATH',
-                 help='plain-text files or directories for Word2Vec')
-  e.add_argument('--pretrained-vectors', default='', metavar='PATH',
-                 help='pre-trained vectors to load with gensim')
-  e.add_argument('--vectors-format', default=emb.pretrained_format,
-                 choices=['word2vec-binary', 'word2vec-text', 'glove',
-                          'fasttext-text'])
-  e.add_argument('--w2v-dim', type=int, default=emb.dim)
-  e.add_argument('--w2v-window', type=int, default=emb.window)
-  e.add_argument('--w2v-epochs', type=int, default=emb.epochs)
-  e.add_argument('--w2v-negative', type=int, default=emb.negative)
-  e.add_argument('--w2v-min-count', type=int, default=emb.w2v_min_count)
-  e.add_argument('--w2v-lowercase', action=argparse.BooleanOptionalAction,
-                 default=emb.lowercase,
-                 help='train Word2Vec and keep the vocabulary lower-cased, '
-                 'digits as 0 (casing reaches the model as its own feature)')
-  e.add_argument('--cbow', action='store_true',
-                 help='CBOW instead of skip-gram')
-  e.add_argument('--vocab-min-count', type=int, default=emb.vocab_min_count,
-                 help='training words seen fewer times are left out')
-  e.add_argument('--max-vocab-size', type=int, default=emb.max_vocab_size)
-  t = parser.add_argument_group('model and training')
-  t.add_argument('--static-embeddings', action='store_true',
-                 help='freeze the embedding layer (default: fine-tune it)')
-  t.add_argument('--crf', action=argparse.BooleanOptionalAction,
-                 default=trn.crf,
-                 help='CRF output layer with Viterbi decoding (else softmax)')
-  t.add_argument('--char-filters', type=int, default=trn.char_filters,
-                 help='filters of the character CNN (0: no character CNN)')
-  t.add_argument('--guess-oov', action=argparse.BooleanOptionalAction,
-                 default=trn.guess_oov,
-                 help='give out-of-vocabulary words a vector guessed from '
-                 'their characters by a network fitted to the word vectors')
-  t.add_argument('--untrained-as-unk', action=argparse.BooleanOptionalAction,
-                 default=trn.untrained_as_unk,
-                 help='words whose embedding row no training sentence uses '
-                 'read as <UNK> (guessed with --guess-oov) instead of their '
-                 'untuned vector')
-  t.add_argument('--epochs', type=int, default=trn.epochs)
-  t.add_argument('--batch-size', type=int, default=trn.batch_size)
-  t.add_argument('--lstm-units', type=int, default=trn.lstm_units)
-  t.add_argument('--lstm-layers', type=int, default=trn.lstm_layers,
-                 help='stacked BiLSTM layers')
-  t.add_argument('--dropout', type=float, default=trn.dropout)
-  t.add_argument('--word-dropout', type=float, default=trn.word_dropout,
-                 help='share of training words replaced by <UNK>')
-  t.add_argument('--learning-rate', type=float, default=trn.learning_rate)
-  t.add_argument('--lr-decay', type=float, default=trn.lr_decay,
-                 help='learning rate times this after an epoch without a '
-                 'better eval entity F1 (1: constant)')
-  t.add_argument('--weight-average', type=float, default=trn.weight_average,
-                 help='decay of the moving average of the weights that is '
-                 'evaluated and kept (0: the weights as trained)')
-  t.add_argument('--mention-replace', type=float,
-                 default=trn.mention_replace,
-                 help='probability that a training entity is swapped for '
-                 'another training mention of its type, anew each epoch')
-  t.add_argument('--entity-word-dropout', type=float,
-                 default=trn.entity_word_dropout,
-                 help='share of training entity words replaced by <UNK>, '
-                 'anew each epoch (on top of --word-dropout)')
-  t.add_argument('--patience', type=int, default=trn.patience,
-                 help='early-stopping patience in epochs (eval entity F1)')
-  t.add_argument('--ensemble', type=int, default=trn.ensemble,
-                 help='taggers to train (seeds seed, seed+1, ...) and export '
-                 'as one model that decodes the mean of their scores')
-  t.add_argument('--seed', type=int, default=trn.seed)
-  g = parser.add_argument_group('blessing gate')
-  g.add_argument('--min-f1', type=float, default=gate.min_f1,
-                 help='entity F1 (0..1) a model must reach on --eval')
-  g.add_argument('--max-f1-drop', type=float, default=gate.max_f1_drop,
-                 help='how far F1 may fall below the last blessed model')
+  options.add_config_flags(parser)
   o = parser.add_argument_group('output' if local else 'beam')
   if local:
     o.add_argument('--output', default=_DEFAULT_OUTPUT,
@@ -245,7 +165,9 @@ def _add_common_options(parser: argparse.ArgumentParser,
 
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   output = os.path.abspath(args.output)
-  unlabeled = list(args.unlabeled)
+  config_sections = options.sections(args)
+  embedding = config_sections['embedding']
+  unlabeled = embedding.unlabeled_paths
   extra: Dict[str, Any] = {}
   if args.command == 'compile':
     output = os.path.abspath('.')
@@ -275,82 +197,20 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     raise SystemExit('ner-pipeline: give both --train and --eval, or neither '
                      'for the synthetic demo')
   data_files = (train, eval_, test) if args.command == 'run' else ()
-  for path in (*data_files, args.pretrained_vectors, *unlabeled):
+  for path in (*data_files, embedding.pretrained_path, *unlabeled):
     if path and '://' not in path and not os.path.exists(path):
       raise SystemExit(f'ner-pipeline: no such file or directory: {path}')
-  source = args.embedding or ('pretrained' if args.pretrained_vectors
-                              else 'word2vec')
   if args.beam_arg is not None:
     extra['beam_args'] = tuple(args.beam_arg)
   schema_dir = args.schema_dir  # for compile: a path inside the image
   if schema_dir and args.command != 'compile' and '://' not in schema_dir:
     schema_dir = os.path.abspath(schema_dir)
+  embedding.unlabeled_paths = [u if '://' in u else os.path.abspath(u)
+                               for u in unlabeled]
   return PipelineConfig(
       output_dir=output, train=train, eval=eval_, test=test or '',
       encoding=args.encoding, tag_scheme=args.tag_scheme,
-      schema_dir=schema_dir,
-      embedding=EmbeddingConfig(
-          source=source, pretrained_path=args.pretrained_vectors,
-          pretrained_format=args.vectors_format,
-          unlabeled_paths=[os.path.abspath(u) if '://' not in u else u
-                           for u in unlabeled],
-          dim=args.w2v_dim, window=args.w2v_window, epochs=args.w2v_epochs,
-          negative=args.w2v_negative, w2v_min_count=args.w2v_min_count,
-          lowercase=args.w2v_lowercase,
-          skip_gram=not args.cbow, vocab_min_count=args.vocab_min_count,
-          max_vocab_size=args.max_vocab_size, seed=args.seed),
-      trainer=TrainerConfig(
-          embedding_trainable=not args.static_embeddings, epochs=args.epochs,
-          crf=args.crf, char_filters=args.char_filters,
-          guess_oov=args.guess_oov, untrained_as_unk=args.untrained_as_unk,
-          batch_size=args.batch_size, lstm_units=args.lstm_units,
-          lstm_layers=args.lstm_layers,
-          dropout=args.dropout, word_dropout=args.word_dropout,
-          learning_rate=args.learning_rate,
-          lr_decay=args.lr_decay, weight_average=args.weight_average,
-          mention_replace=args.mention_replace,
-          entity_word_dropout=args.entity_word_dropout,
-          patience=args.patience,
-          ensemble=args.ensemble, seed=args.seed),
-      gate=GateConfig(min_f1=args.min_f1, max_f1_drop=args.max_f1_drop),
-      **extra)
-
-
-def latest_execution(directory: str) -> Optional[str]:
-  """Newest numbered folder under ``directory``: an output's execution (TFX
-  names them by id) or a pushed model version. Compared as numbers, not
-  strings, so that 10 is newer than 9."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  if not tf.io.gfile.isdir(directory):
-    return None
-  ids = [int(n.strip('/')) for n in tf.io.gfile.listdir(directory)
-         if n.strip('/').isdigit()]
-  return os.path.join(directory, str(max(ids))) if ids else None
-
-
-def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
-  """What the run produced, read back from its output directory."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  root = config.pipeline_root
-  out: Dict[str, Any] = {'output_dir': config.output_dir,
-                         'seconds': round(time.time() - started, 1)}
-  emb = latest_execution(os.path.join(root, 'EmbeddingGen', 'embedding'))
-  if emb:
-    with tf.io.gfile.GFile(os.path.join(emb, 'stats.json')) as f:
-      out['embedding'] = json.load(f)
-  evaluation = latest_execution(
-      os.path.join(root, 'NerEvaluator', 'evaluation'))
-  if evaluation:
-    with tf.io.gfile.GFile(os.path.join(evaluation, 'metrics.json')) as f:
-      metrics = json.load(f)
-    out['eval'] = {k: metrics['model'][k] for k in
-                   ('precision', 'recall', 'f1', 'per_type')}
-    out['blessed'] = metrics['blessed']
-    out['gate'] = metrics['reason']
-  versions = sorted(v.strip('/') for v in tf.io.gfile.listdir(
-      config.serving_dir)) if tf.io.gfile.isdir(config.serving_dir) else []
-  out['serving_versions'] = versions
-  return out
+      schema_dir=schema_dir, **config_sections, **extra)
 
 
 _TAG_CHUNK = 2000  # sentences per progress line
@@ -360,7 +220,9 @@ def _tag(args: argparse.Namespace) -> int:
   """A file through the served signature: to read a model's mistakes, or to
   score a held-out file exactly as the served model will be scored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from components import conll, entity_metrics, inference  # pylint: disable=g-import-not-at-top
+  from models import conll, entity_metrics  # pylint: disable=g-import-not-at-top
+  from pipeline.outputs import latest_execution  # pylint: disable=g-import-not-at-top
+  from serving import inference  # pylint: disable=g-import-not-at-top
   model_dir = args.model
   if not tf.io.gfile.exists(os.path.join(model_dir, 'saved_model.pb')):
     model_dir = latest_execution(model_dir)
@@ -448,7 +310,6 @@ def main(argv: Optional[List[str]] = None) -> int:
   if args.command == 'tag':
     return _tag(args)
   if args.command == 'compile':
-    args.unlabeled = list(args.unlabeled)
     config = config_from_args(args)
     from pipeline import kubeflow_runner  # pylint: disable=g-import-not-at-top
     kubeflow_runner.compile_pipeline(config, args.image, args.output)
@@ -457,10 +318,10 @@ def main(argv: Optional[List[str]] = None) -> int:
   config = config_from_args(args)
   print(f'ner-pipeline: writing everything under {config.output_dir}',
         flush=True)
-  from pipeline import local_runner  # pylint: disable=g-import-not-at-top
+  from pipeline import local_runner, outputs  # pylint: disable=g-import-not-at-top
   started = time.time()
   local_runner.run(config)
-  result = summary(config, started)
+  result = outputs.summary(config, started)
   with open(os.path.join(config.output_dir, 'last_run.json'), 'w') as f:
     json.dump(result, f, indent=2, sort_keys=True)
   evaluation = result.get('eval', {})

@@ -1,6 +1,5 @@
 """The one function that builds the DAG; runners only decide where it runs."""
 
-import dataclasses
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -14,8 +13,8 @@ from components.ner_transform import NerTransform
 from components.validation_gate import ValidationGate
 from pipeline.config import PipelineConfig, default_schema_dir
 
-PREPROCESSING_FN = 'components.preprocessing.preprocessing_fn'
-RUN_FN = 'components.trainer_module.run_fn'
+PREPROCESSING_FN = 'models.preprocessing.preprocessing_fn'
+RUN_FN = 'models.trainer.run_fn'
 
 
 def split_patterns(config: PipelineConfig) -> Tuple[str, Dict[str, str]]:
@@ -93,7 +92,7 @@ def create_components(config: PipelineConfig,
       examples=transform.outputs['transformed_examples'],
       transform_graph=transform.outputs['transform_graph'],
       embedding=embedding_gen.outputs['embedding'], run_fn=RUN_FN,
-      custom_config=dataclasses.asdict(config.trainer))
+      config=config.trainer)
 
   model_resolver = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from components import conll
+from models import conll
 from pipeline import cli
 
 
@@ -40,18 +40,17 @@ def test_options_reach_the_config(tmp_path):
       '--train', str(train), '--eval', str(train), '--encoding', 'latin-1',
       '--tag-scheme', 'bioes', '--pretrained-vectors', str(vectors),
       '--vectors-format', 'glove', '--static-embeddings', '--epochs', '3',
-      '--weight-average', '0.999', '--mention-replace', '0.2',
-      '--entity-word-dropout', '0.25',
+      '--mention-replace', '0.2', '--no-crf', '--w2v-dim', '50', '--seed', '7',
       '--min-f1', '0.8', '--max-f1-drop', '0.02',
       '--output', str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
       '--beam-arg=--direct_running_mode=multi_processing'))
   assert config.embedding.source == 'pretrained'
   assert config.embedding.pretrained_format == 'glove'
-  assert config.trainer.embedding_trainable is False
+  assert config.trainer.static_embeddings is True
   assert config.trainer.epochs == 3
-  assert config.trainer.weight_average == 0.999
   assert config.trainer.mention_replace == 0.2
-  assert config.trainer.entity_word_dropout == 0.25
+  assert config.trainer.crf is False and config.embedding.dim == 50
+  assert config.trainer.seed == config.embedding.seed == 7
   assert (config.gate.min_f1, config.gate.max_f1_drop) == (0.8, 0.02)
   assert (config.encoding, config.tag_scheme) == ('latin-1', 'bioes')
   assert config.beam_args == ('--direct_num_workers=2',
@@ -66,11 +65,3 @@ def test_missing_files_and_half_given_data_are_refused(tmp_path):
                                str(tmp_path / 'x')))
   with pytest.raises(SystemExit, match='both --train and --eval'):
     cli.config_from_args(_args('--train', str(tmp_path / 'x')))
-
-
-def test_latest_execution_compares_ids_as_numbers(tmp_path):
-  assert cli.latest_execution(str(tmp_path / 'absent')) is None
-  assert cli.latest_execution(str(tmp_path)) is None
-  for name in ('9', '10', '.system', 'notes'):
-    (tmp_path / name).mkdir()
-  assert cli.latest_execution(str(tmp_path)) == str(tmp_path / '10')

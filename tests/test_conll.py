@@ -1,6 +1,6 @@
 import pytest
 
-from components import conll
+from models import conll
 
 
 def parse(text, **kw):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 
-from components import crf
+from models import crf
 
 
 def _score(em, tags, trans, start, end):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from components import artifacts, embeddings as emb
+from models import embedding_files, embeddings as emb
 
 
 def test_lookup_chain_as_written_lower_digits_then_unk():
@@ -98,17 +98,17 @@ def test_expand_text_paths(tmp_path):
 
 def test_artifact_files_round_trip(tmp_path):
   matrix = np.arange(8, dtype=np.float32).reshape(4, 2)
-  artifacts.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
+  embedding_files.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
                   {'rows': 4})
-  np.testing.assert_array_equal(artifacts.load_matrix(str(tmp_path)), matrix)
-  assert artifacts.load_has_vector(str(tmp_path)) is None
+  np.testing.assert_array_equal(embedding_files.load_matrix(str(tmp_path)), matrix)
+  assert embedding_files.load_has_vector(str(tmp_path)) is None
   has_vector = np.array([False, False, True, False])
-  artifacts.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
+  embedding_files.write(str(tmp_path), ['<PAD>', '<UNK>', 'a', 'b'], matrix,
                   {'rows': 4}, has_vector)
-  np.testing.assert_array_equal(artifacts.load_has_vector(str(tmp_path)),
+  np.testing.assert_array_equal(embedding_files.load_has_vector(str(tmp_path)),
                                 has_vector)
-  assert artifacts.load_vocab(str(tmp_path)) == ['<PAD>', '<UNK>', 'a', 'b']
-  assert artifacts.load_stats(str(tmp_path)) == {'rows': 4}
+  assert embedding_files.load_vocab(str(tmp_path)) == ['<PAD>', '<UNK>', 'a', 'b']
+  assert embedding_files.load_stats(str(tmp_path)) == {'rows': 4}
 
 
 def test_normalized_corpus_and_counts_pool_case_and_digits():

@@ -1,6 +1,6 @@
 import pytest
 
-from components import entity_metrics as em
+from models import entity_metrics as em
 
 
 def test_entities_with_conlleval_chunk_rules():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components import embeddings, features, mentions, trainer_module
-from components.preprocessing import MAX_WORD_CHARS
-from pipeline.config import TrainerConfig
+from models import features, mentions, trainer
+from models.config import TrainerConfig
+from models.preprocessing import MAX_WORD_CHARS
 
 TAGS = ['O', 'S-LOC', 'B-PER', 'I-PER', 'E-PER', 'S-ORG', 'B-ORG', 'E-ORG']
 
@@ -74,7 +74,7 @@ def test_replacement_swaps_mentions_of_one_type_and_keeps_the_context():
 
 
 def _training_dataset(tmp_path, **options):
-  """``trainer_module.dataset`` over GZIP TFRecords of two sentences, each
+  """``trainer.dataset`` over GZIP TFRecords of two sentences, each
   with a one-word LOC (ids 10 and 21)."""
   sentences = [_sentence(['S-LOC', 'O'], 10), _sentence(['O', 'S-LOC'], 20)]
   with tf.io.TFRecordWriter(str(tmp_path / 'part-0.gz'), options='GZIP') as w:
@@ -83,7 +83,7 @@ def _training_dataset(tmp_path, **options):
           k: tf.train.Feature(int64_list=tf.train.Int64List(
               value=v.reshape(-1))) for k, v in s.items()})).SerializeToString())
   spec = {k: tf.io.VarLenFeature(tf.int64) for k in sentences[0]}
-  return trainer_module.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
+  return trainer.dataset([str(tmp_path / '*.gz')], spec, batch_size=1,
                                 shuffle=False, tag_names=TAGS, **options)
 
 
@@ -103,48 +103,8 @@ def test_training_dataset_replaces_mentions_anew_each_epoch(tmp_path):
   assert places == {(10, 21), (21, 10), (10, 10), (21, 21)}
 
 
-def test_entity_word_dropout_hides_entity_words_only():
-  sentences = [_sentence(['O', 'B-PER', 'I-PER', 'E-PER', 'O', 'S-LOC'], 10),
-               _sentence(['O', 'O', 'O'], 20)]
-  generate = mentions.replaced(sentences, TAGS, 0.0, seed=0,
-                               unk_probability=0.5)
-  hidden = collections.Counter()
-  for _ in range(200):
-    epoch = list(generate())
-    for before, after in zip(sentences, epoch):
-      ids = after[features.TOKEN_IDS]
-      tags = before[features.TAG_IDS]
-      # Context words, tags, casing and characters never change.
-      np.testing.assert_array_equal(ids[tags == 0],
-                                    before[features.TOKEN_IDS][tags == 0])
-      for k in (features.TAG_IDS, features.CASING, features.CHAR_IDS):
-        np.testing.assert_array_equal(after[k], before[k])
-      unk = ids == embeddings.UNK_ID
-      assert set(np.flatnonzero(unk)) <= set(np.flatnonzero(tags != 0))
-      np.testing.assert_array_equal(ids[~unk],
-                                    before[features.TOKEN_IDS][~unk])
-      hidden.update(np.flatnonzero(unk).tolist())
-  # Each of the four entity words, drawn anew each epoch, about half the time.
-  assert sorted(hidden) == [1, 2, 3, 5]
-  assert all(60 < n < 140 for n in hidden.values()), hidden
-  # Off by default: nothing hidden.
-  plain = list(mentions.replaced(sentences, TAGS, 0.0, seed=0)())
-  assert not any((s[features.TOKEN_IDS] == embeddings.UNK_ID).any()
-                 for s in plain)
-
-
-def test_training_dataset_hides_entity_words(tmp_path):
-  ds = _training_dataset(tmp_path, entity_word_dropout=1.0)
-  for inputs, tags, _ in ds:
-    ids = inputs[features.TOKEN_IDS].numpy()[0]
-    np.testing.assert_array_equal(ids[tags.numpy()[0] != 0],
-                                  [embeddings.UNK_ID])
-  assert [inputs[features.TOKEN_IDS].numpy()[0].tolist()
-          for inputs, _, _ in ds] == [[1, 11], [20, 1]]
-
-
 def test_replacement_probabilities_are_checked():
   with pytest.raises(ValueError, match='mention_replace'):
     TrainerConfig(mention_replace=1.5)
-  with pytest.raises(ValueError, match='entity_word_dropout'):
-    TrainerConfig(entity_word_dropout=-0.1)
+  with pytest.raises(ValueError, match='dropout'):
+    TrainerConfig(dropout=-0.1)

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components import crf, features, model as model_lib
-from components.preprocessing import MAX_WORD_CHARS
-from pipeline.config import TrainerConfig
+from models import crf, features, model as model_lib
+from models.config import TrainerConfig
+from models.preprocessing import MAX_WORD_CHARS
 
 
 def _inputs(ids, chars=None):
@@ -22,7 +22,7 @@ def test_embedding_initialised_from_matrix_static_or_fine_tuned():
   matrix[0] = 0
   for trainable in (True, False):
     m = model_lib.build_model(matrix, 5, 12, TrainerConfig(
-        embedding_trainable=trainable, lstm_units=4, crf=False))
+        static_embeddings=not trainable, lstm_units=4, crf=False))
     layer = m.get_layer('word_embedding')
     np.testing.assert_array_equal(layer.get_weights()[0], matrix)
     assert layer.trainable is trainable
@@ -34,7 +34,7 @@ def test_embedding_initialised_from_matrix_static_or_fine_tuned():
 def test_static_embedding_does_not_change_in_training():
   matrix = np.random.default_rng(1).normal(size=(8, 4)).astype(np.float32)
   m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
-      embedding_trainable=False, lstm_units=4, learning_rate=0.1))
+      static_embeddings=True, lstm_units=4, learning_rate=0.1))
   x = _inputs([[1, 2, 3, 0]])
   m.fit(x, np.array([[0, 1, 2, 0]]), sample_weight=np.array([[1, 1, 1, 0.]]),
         verbose=0, epochs=2)
@@ -157,15 +157,3 @@ def test_ensemble_decodes_the_mean_of_its_members_scores():
     else:
       expected = np.argmax(outs[0] + outs[1], axis=-1)
     np.testing.assert_array_equal(both, expected)
-
-
-def test_rows_that_training_never_uses_read_as_unk():
-  matrix = np.random.default_rng(6).normal(size=(8, 4)).astype(np.float32)
-  trained = np.array([False, True, True, True, True, False, True, False])
-  m = model_lib.build_model(matrix, 3, 12, TrainerConfig(
-      lstm_units=4, char_filters=0), trained_rows=trained)
-  out = lambda ids: m(_inputs([ids]), training=False).numpy()
-  np.testing.assert_allclose(out([5, 7]), out([1, 1]), rtol=1e-6)
-  assert not np.allclose(out([6, 4]), out([1, 1]))
-  # Padding stays padding (masked), whatever the table says about row 0.
-  np.testing.assert_allclose(out([6, 0])[0, 0], out([6])[0, 0], rtol=1e-5)

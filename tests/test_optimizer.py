@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from components.optimizer import SparseAdam, merge_duplicates
+from models.optimizer import SparseAdam, merge_duplicates
 
 _START = np.arange(15, dtype=np.float32).reshape(5, 3) / 10
 
@@ -66,28 +66,3 @@ def test_global_norm_counts_a_repeated_row_once():
   np.testing.assert_allclose(tf.convert_to_tensor(clipped[0]).numpy()[2],
                              [0.8, 0, 0], rtol=1e-6)
   np.testing.assert_allclose(clipped[1].numpy(), [0.6, 0], rtol=1e-6)
-
-
-def test_average_follows_dense_weights_and_copies_sparse_ones():
-  optimizer = SparseAdam(0.1, average_decay=0.5)
-  table, weight = keras.Variable(_START), keras.Variable([1.0, 2.0])
-  optimizer.build([table, weight])
-  for average, variable in zip(optimizer.averages, (table, weight)):
-    average.assign(variable)  # as AveragedWeights does when training begins
-  expected = weight.numpy()
-  for _ in range(3):
-    optimizer.apply([_sparse([1, 1], [[1, 1, 1], [1, 1, 1]]),
-                     tf.constant([1.0, -1.0])], [table, weight])
-    expected = 0.5 * expected + 0.5 * weight.numpy()
-  averages = [a.numpy() for a in optimizer.averages]
-  np.testing.assert_allclose(averages[1], expected, rtol=1e-6)
-  assert not np.allclose(averages[1], weight.numpy())
-  # The embedding-like table is not averaged: a rarely used row would lag.
-  np.testing.assert_allclose(averages[0], table.numpy())
-  assert not np.allclose(table.numpy()[1], _START[1])
-
-
-def test_no_average_without_a_decay():
-  optimizer = SparseAdam(0.1)
-  optimizer.build([keras.Variable(_START)])
-  assert optimizer.averages == []

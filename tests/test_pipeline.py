@@ -11,14 +11,14 @@ import tempfile
 import numpy as np
 import pytest
 
-from components import conll, features
-from pipeline import cli, local_runner, synthetic_data
-from pipeline.config import (IN_MEMORY_BEAM_ARGS, EmbeddingConfig, GateConfig,
-                             PipelineConfig, TrainerConfig)
+from models import conll, features
+from models.config import EmbeddingConfig, GateConfig, TrainerConfig
+from pipeline import cli, local_runner, outputs, scratch, synthetic_data
+from pipeline.config import IN_MEMORY_BEAM_ARGS, PipelineConfig
 
 
 def _latest(root, *parts):
-  return cli.latest_execution(os.path.join(root, *parts))
+  return outputs.latest_execution(os.path.join(root, *parts))
 
 
 def _config(out, paths, beam_args=IN_MEMORY_BEAM_ARGS, **trainer):
@@ -53,11 +53,8 @@ def first_run(tmp_path_factory):
     s.chunk = None
   with open(paths['eval'], 'w') as f:
     f.write(conll.format_sentences(sentences))
-  # Two ensemble members: the served model decodes their mean scores; both
-  # read vectors guessed for out-of-vocabulary words (one shared guesser),
-  # and words without a training sentence as out-of-vocabulary.
-  config = _config(out, paths, ensemble=2, guess_oov=True,
-                   untrained_as_unk=True)
+  # Two ensemble members: the served model decodes their mean scores.
+  config = _config(out, paths, ensemble=2)
   with pytest.MonkeyPatch.context() as monkeypatch:
     _private_tempdir(out, monkeypatch)
     local_runner.run(config)
@@ -172,7 +169,7 @@ def test_cli_tags_a_conll_file_as_the_evaluator_scored_it(first_run, tmp_path,
 def test_cli_tags_plain_text_and_refuses_bad_input(first_run, tmp_path,
                                                    capsys):
   config, _ = first_run
-  version = cli.latest_execution(config.serving_dir)
+  version = outputs.latest_execution(config.serving_dir)
   text = tmp_path / 'in.txt'
   text.write_text('John Smith visited Paris on Monday .\n\nReuters said .\n')
   assert cli.main(['tag', '--model', version, '--input', str(text),
@@ -193,21 +190,20 @@ def test_cli_tags_plain_text_and_refuses_bad_input(first_run, tmp_path,
     cli.main(['tag', '--model', str(tmp_path), '--input', str(text)])
 
 
-def test_cli_summary_reads_back_the_run(first_run):
-  from pipeline import cli
+def test_summary_reads_back_the_run(first_run):
   config, _ = first_run
-  result = cli.summary(config, started=0)
+  result = outputs.summary(config, started=0)
   assert result['blessed'] is True and result['eval']['f1'] >= 0.6
   assert result['embedding']['dim'] == 32
   assert len(result['serving_versions']) >= 1
 
 
 def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
-  from components import entity_metrics
-  from pipeline import benchmark, cli
+  from benchmarks import benchmark
+  from models import entity_metrics
   config, paths = first_run
   with open(os.path.join(config.output_dir, 'last_run.json'), 'w') as f:
-    json.dump(cli.summary(config, started=0), f)  # as `ner-pipeline run` does
+    json.dump(outputs.summary(config, started=0), f)  # as `ner-pipeline run` does
   assert benchmark.main(['--output', config.output_dir, '--no-run',
                          '--train', paths['train'], '--eval', paths['eval'],
                          '--unlabeled']) == 0
@@ -228,7 +224,7 @@ def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
 
 def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
                                                         capsys):
-  from pipeline import tagger_sweep
+  from benchmarks import tagger_sweep
   config, _ = first_run
   out = str(tmp_path / 'sweep.json')
   tagger_sweep.main(['--run', config.output_dir, '--seeds', '3', '--set',
@@ -279,10 +275,10 @@ def test_unknown_tag_stops_the_run_before_training(tmp_path, monkeypatch):
   paths = _small_data(tmp_path / 'data', eval_text=(
       'Acme NNP I-NP B-COMPANY\nrose VBD I-VP O\n\nPeter NNP I-NP B-PER\n'))
   config = _config(tmp_path, paths)
-  scratch = _private_tempdir(tmp_path, monkeypatch)
+  folder = _private_tempdir(tmp_path, monkeypatch)
   with pytest.raises(Exception, match='do not match the schema') as err:
     local_runner.run(config)
-  assert os.listdir(scratch) == []  # a failed run cleans up too
+  assert os.listdir(folder) == []  # a failed run cleans up too
   assert "split 'eval'" in str(err.value) and "'tags'" in str(err.value)
   for never_ran in ('EmbeddingGen', 'NerTransform', 'NerTrainer'):
     assert not os.path.exists(os.path.join(config.pipeline_root, never_ran))
@@ -315,9 +311,9 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
   paths = _small_data(tmp_path / 'data')
   config = _config(tmp_path, paths, beam_args=beam_args, epochs=2)
   config.gate.min_f1 = 0.0
-  scratch = _private_tempdir(tmp_path, monkeypatch)
+  folder = _private_tempdir(tmp_path, monkeypatch)
   local_runner.run(config)
-  assert os.listdir(scratch) == []  # Beam's staging and workers' files too
+  assert os.listdir(folder) == []  # Beam's staging and workers' files too
   assert len(os.listdir(config.serving_dir)) == 1
   examples = _latest(config.pipeline_root, 'ConllExampleGen', 'examples')
   assert len(list(features.read_split(
@@ -326,8 +322,8 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
 
 # A run that prints its scratch folder, then works for two minutes.
 _HOLDS_SCRATCH = ('import time\n'
-                  'from pipeline.local_runner import scratch_tempdir\n'
-                  'with scratch_tempdir() as d:\n'
+                  'from pipeline import scratch\n'
+                  'with scratch.tempdir() as d:\n'
                   '  print(d, flush=True)\n'
                   '  time.sleep(120)\n')
 
@@ -338,11 +334,11 @@ def test_a_terminated_run_removes_its_scratch_folder(tmp_path):
   env = {**os.environ, 'TMPDIR': str(tmp_path)}
   proc = subprocess.Popen([sys.executable, '-c', _HOLDS_SCRATCH], env=env,
                           stdout=subprocess.PIPE, text=True)
-  scratch = proc.stdout.readline().strip()
-  assert os.path.isdir(scratch) and scratch.startswith(str(tmp_path))
+  folder = proc.stdout.readline().strip()
+  assert os.path.isdir(folder) and folder.startswith(str(tmp_path))
   proc.terminate()
   assert proc.wait(timeout=60) == 128 + signal.SIGTERM
-  assert not os.path.exists(scratch)
+  assert not os.path.exists(folder)
 
 
 def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
@@ -366,7 +362,7 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
     for folder in (left, in_use):
       os.utime(os.path.join(folder, '.in-use'), (old, old))
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
-    with local_runner.scratch_tempdir() as mine:
+    with scratch.tempdir() as mine:
       assert not os.path.exists(left)
       assert os.path.isdir(in_use) and os.path.isdir(mine)
       assert older_version.is_dir() and just_made.is_dir()

@@ -6,14 +6,14 @@ import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
-from components import artifacts, conll, embeddings, features, preprocessing
+from models import conll, embedding_files, embeddings, features, preprocessing
 
 VOCAB = ['<PAD>', '<UNK>', 'Paris', 'paris', 'london', '00', 'the']
 
 
 def _run(tmp_path, sentences):
   uri = str(tmp_path / 'embedding')
-  artifacts.write(uri, VOCAB, np.zeros((len(VOCAB), 2), np.float32), {})
+  embedding_files.write(uri, VOCAB, np.zeros((len(VOCAB), 2), np.float32), {})
   spec = {features.TOKENS: tf.io.VarLenFeature(tf.string),
           features.TAGS: tf.io.VarLenFeature(tf.string)}
   metadata = dataset_metadata.DatasetMetadata(
@@ -24,7 +24,7 @@ def _run(tmp_path, sentences):
 
   def fn(inputs):
     return preprocessing.preprocessing_fn(
-        inputs, {artifacts.URI_CONFIG_KEY: uri})
+        inputs, {embedding_files.URI_KEY: uri})
 
   with tft_beam.Context(temp_dir=str(tmp_path / 'tft')):
     (out, _), transform_fn = ((data, metadata)
@@ -89,4 +89,4 @@ def test_vocabulary_becomes_an_asset_of_the_transform_graph(tmp_path):
   _, tft_output = _run(tmp_path, [(['a'], ['O'])])
   assets = os.listdir(os.path.join(tft_output.transform_savedmodel_dir,
                                    'assets'))
-  assert artifacts.VOCAB_FILE in assets
+  assert embedding_files.VOCAB_FILE in assets

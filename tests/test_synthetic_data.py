@@ -1,4 +1,4 @@
-from components import conll
+from models import conll
 from pipeline import synthetic_data
 
 

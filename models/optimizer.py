@@ -30,25 +30,7 @@ def _merged(grads):
 
 class SparseAdam(keras.optimizers.Adam):
   """``keras.optimizers.Adam`` (no amsgrad, no gradient accumulation) with
-  sparse updates for sparse gradients.
-
-  With ``average_decay`` it also keeps an exponential moving average of the
-  weights with dense gradients in ``averages`` (where sparsely updated
-  weights keep a copy of themselves); ``AveragedWeights`` in the trainer
-  evaluates and keeps it.
-  """
-
-  def __init__(self, *args, average_decay: float = 0.0, **kwargs):
-    super().__init__(*args, **kwargs)
-    self.average_decay = average_decay
-    self.averages = []
-    self._sparse_rows = {}
-
-  def build(self, variables):
-    super().build(variables)
-    if self.average_decay:
-      self.averages = [self.add_variable_from_reference(v, 'average')
-                       for v in variables]
+  sparse updates for sparse gradients."""
 
   def _clip_gradients(self, grads):
     grads = _merged(grads)
@@ -72,7 +54,6 @@ class SparseAdam(keras.optimizers.Adam):
         1 - tf.pow(tf.cast(self.beta_2, variable.dtype), step)) / (
             1 - tf.pow(tf.cast(self.beta_1, variable.dtype), step))
     index = self._get_variable_index(variable)
-    self._sparse_rows[index] = rows
     m, v = self._momentums[index], self._velocities[index]
     m_rows = self.beta_1 * tf.gather(m.value, rows) + (1 - self.beta_1) * g
     v_rows = self.beta_2 * tf.gather(v.value, rows) + (
@@ -82,24 +63,3 @@ class SparseAdam(keras.optimizers.Adam):
     self.assign(v, tf.IndexedSlices(v_rows, rows, shape))
     self.assign_sub(variable, tf.IndexedSlices(
         alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows, shape))
-
-  def apply(self, grads, trainable_variables=None):
-    self._sparse_rows = {}
-    result = super().apply(grads, trainable_variables)
-    if self.average_decay:
-      self._update_averages()
-    return result
-
-  def _update_averages(self):
-    decay = self.average_decay
-    for index, variable in enumerate(self._trainable_variables):
-      average = self.averages[index]
-      rows = self._sparse_rows.get(index)
-      if rows is None:
-        self.assign(average, decay * average.value + (1 - decay) * variable.value)
-      else:
-        # Not averaged: a rare word's row would keep its first value for
-        # thousands of steps. Copying the rows a step changes keeps the
-        # "average" equal to the weight, at the cost of those rows only.
-        self.assign(average, tf.IndexedSlices(
-            tf.gather(variable.value, rows), rows, average.shape))

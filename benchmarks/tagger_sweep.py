@@ -2,7 +2,7 @@
 and EmbeddingGen outputs of a finished run, one per seed, and prints each
 one's best eval entity F1 and their mean ± std.
 
-  python -m pipeline.tagger_sweep --run runs/ens3-s10 --seeds 0 1 2 \\
+  python -m benchmarks.tagger_sweep --run runs/ens3-s10 --seeds 0 1 2 \\
       --set clip_norm=1.0 lstm_units=200
 
 Ingestion, Word2Vec and Transform are not repeated, so a setting costs only
@@ -20,9 +20,10 @@ import time
 
 import tensorflow_transform as tft
 
-from components import artifacts, features, trainer_module
-from pipeline.cli import latest_execution
-from pipeline.config import TrainerConfig, from_dict
+from benchmarks.common import parse_settings
+from models import embedding_files, features, trainer
+from models.config import TrainerConfig, from_dict
+from pipeline.outputs import latest_execution
 
 
 def _one(root: str, component: str, channel: str) -> str:
@@ -30,16 +31,6 @@ def _one(root: str, component: str, channel: str) -> str:
   if not found:
     raise SystemExit(f'tagger_sweep: no {component} {channel} under {root}')
   return found
-
-
-def parse_settings(pairs) -> dict:
-  settings = {}
-  for pair in pairs:
-    name, sep, value = pair.partition('=')
-    if not sep:
-      raise SystemExit(f'tagger_sweep: --set takes name=value, not {pair!r}')
-    settings[name] = json.loads(value)
-  return settings
 
 
 def main(argv=None):
@@ -59,7 +50,7 @@ def main(argv=None):
   tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
       features.TAG_VOCAB)]
   embedding_uri = _one(root, 'EmbeddingGen', 'embedding')
-  matrix = artifacts.load_matrix(embedding_uri)
+  matrix = embedding_files.load_matrix(embedding_uri)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   spec = tft_output.transformed_feature_spec()
   results = []
@@ -67,19 +58,16 @@ def main(argv=None):
     # from_dict names the known fields when a --set name is not one.
     config = from_dict(TrainerConfig, {**settings, 'seed': seed,
                                        'ensemble': 1})
-    train = trainer_module.dataset([os.path.join(examples, 'Split-train', '*')],
-                                   spec, config.batch_size, True, seed,
-                                   config.mention_replace, tag_names,
-                                   config.entity_word_dropout)
-    evaluation = trainer_module.dataset(
+    train = trainer.dataset([os.path.join(examples, 'Split-train', '*')],
+                            spec, config.batch_size, True, seed,
+                            config.mention_replace, tag_names)
+    evaluation = trainer.dataset(
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)
     started = time.time()
-    guesser = trainer_module.oov_guesser(config, embedding_uri, matrix,
-                                         tft_output)
-    _, history = trainer_module.fit_one(
+    _, history = trainer.fit_one(
         config, matrix, len(tag_names), num_chars, train, evaluation,
-        tag_names, os.path.join(args.run, 'sweep_logs', str(seed)), guesser)
+        tag_names, os.path.join(args.run, 'sweep_logs', str(seed)))
     results.append({'seed': seed, 'f1': 100 * max(history['val_f1']),
                     'epochs': len(history['loss']),
                     'seconds': round(time.time() - started)})

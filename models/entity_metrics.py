@@ -10,7 +10,7 @@ can be compared directly.
 import collections
 from typing import Callable, Dict, Iterable, Optional, Sequence, Set, Tuple
 
-from components.conll import to_iob2
+from models.conll import to_iob2
 
 Entity = Tuple[str, int, int]  # (type, start, end exclusive)
 

@@ -2,8 +2,8 @@
 exported model's inference speed and its eval F1 on entities with unseen
 words. Prints figures; asserts nothing.
 
-  python -m pipeline.benchmark [--output runs/bench] [-- extra run options]
-  python -m pipeline.benchmark --output runs/bench --no-run   # report again
+  python -m benchmarks.benchmark [--output runs/bench] [-- extra run options]
+  python -m benchmarks.benchmark --output runs/bench --no-run   # report again
 """
 
 import argparse
@@ -15,16 +15,13 @@ import subprocess
 import sys
 import time
 
-from pipeline.cli import latest_execution
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_DATA = os.path.join(os.path.dirname(_ROOT), 'shared', 'data')
-
+from benchmarks.common import ROOT, add_data_arguments
+from pipeline.outputs import latest_execution
 
 def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
   """Tokens/s tagging all sentences in batches, and the median latency of
   one ~15-token sentence, both through the tag_tokens signature."""
-  from components import inference  # pylint: disable=g-import-not-at-top
+  from serving import inference  # pylint: disable=g-import-not-at-top
   tag = inference.load_tagger(model_dir, batch_size=batch_size)
   tag(sentences[:batch_size])  # warm-up: traces the function
   tokens = sum(len(s) for s in sentences)
@@ -45,7 +42,8 @@ def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
 
 def test_scores(model_dir, path, encoding):
   """Entity F1 of the pushed model on a held-out file (never used to select)."""
-  from components import conll, entity_metrics, inference  # pylint: disable=g-import-not-at-top
+  from models import conll, entity_metrics
+  from serving import inference  # pylint: disable=g-import-not-at-top
   sentences = list(conll.read_file(path, encoding))
   result = entity_metrics.score(
       [s.tags for s in sentences],
@@ -62,7 +60,8 @@ def unseen_word_scores(model_dir, vocab_rows, train_path, eval_path,
   row of its own (a vector from the unlabelled text); some word with no row
   (<UNK>). The gap between eng.testa and the held-out test set opens in the
   last two (words compared lower-cased, digits as 0)."""
-  from components import conll, embeddings, entity_metrics, inference  # pylint: disable=g-import-not-at-top
+  from models import conll, embeddings, entity_metrics
+  from serving import inference  # pylint: disable=g-import-not-at-top
   train_words = {embeddings.normalize(t) for s in conll.read_file(
       train_path, encoding) for t in s.tokens}
   index = embeddings.vocab_index(vocab_rows[2:])
@@ -84,18 +83,6 @@ def unseen_word_scores(model_dir, vocab_rows, train_path, eval_path,
                              lambda n, e, name=name: kind(n, e) == name)
     result[name] = {'f1': round(100 * r['f1'], 2), 'gold_entities': r['gold']}
   return {'eval_f1_by_words': result}
-
-
-def add_data_arguments(p: argparse.ArgumentParser, output: str) -> None:
-  """Data and output options shared by the benchmark and the ablation."""
-  p.add_argument('--output', default=os.path.join(_ROOT, 'runs', output))
-  p.add_argument('--train', default=os.path.join(_DATA, 'conll2003',
-                                                 'eng.train'))
-  p.add_argument('--eval', default=os.path.join(_DATA, 'conll2003',
-                                                'eng.testa'))
-  p.add_argument('--unlabeled', nargs='*',
-                 default=[os.path.join(_DATA, 'unlabeled_en')])
-  p.add_argument('extra', nargs='*', help='more `ner-pipeline run` options')
 
 
 def main(argv=None):
@@ -122,7 +109,7 @@ def main(argv=None):
     os.makedirs(os.path.dirname(log), exist_ok=True)
     with open(log, 'w') as f:
       code = subprocess.call(command, stdout=f, stderr=subprocess.STDOUT,
-                             cwd=_ROOT)
+                             cwd=ROOT)
     if code:
       print(f'benchmark: the run failed (exit {code}); see {log}')
       return code
@@ -137,7 +124,7 @@ def main(argv=None):
       os.path.join(root, 'NerTrainer', 'model_run')),
                          'training_stats.json')) as f:
     training = json.load(f)
-  from components import artifacts, conll  # pylint: disable=g-import-not-at-top
+  from models import embedding_files, conll  # pylint: disable=g-import-not-at-top
   sentences = [s.tokens for s in conll.read_file(args.eval, args.encoding)]
   serving = os.path.join(args.output, 'serving_model')
   model_dir = latest_execution(serving)
@@ -153,7 +140,7 @@ def main(argv=None):
       'train_tokens_per_second': training['train_tokens_per_second'],
       **inference_speed(model_dir, sentences),
       **unseen_word_scores(
-          model_dir, artifacts.load_vocab(latest_execution(os.path.join(
+          model_dir, embedding_files.load_vocab(latest_execution(os.path.join(
               root, 'EmbeddingGen', 'embedding'))), args.train, args.eval,
           args.encoding),
       **(test_scores(model_dir, args.test, args.encoding) if args.test

@@ -4,7 +4,7 @@ Layout of the matrix every other part relies on: row 0 is padding (zeros),
 row 1 is ``<UNK>``, row ``i >= 2`` is line ``i`` of ``vocab.txt``. A token is
 looked up as written, then lower-cased, then lower-cased with digits replaced
 by 0, and only then falls back to ``<UNK>``; the Transform graph applies the
-same chain (``components/preprocessing.py``), so training and serving agree.
+same chain (``models/preprocessing.py``), so training and serving agree.
 """
 
 import collections
@@ -17,9 +17,10 @@ from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from models.config import VECTOR_FORMATS
+
 PAD, UNK = '<PAD>', '<UNK>'
 PAD_ID, UNK_ID = 0, 1
-VECTOR_FORMATS = ('word2vec-binary', 'word2vec-text', 'glove', 'fasttext-text')
 
 _DIGITS = re.compile('[0-9]')
 _TOKEN = re.compile(r"""(?:[A-Za-z]\.){2,}        # abbreviations: U.S.

@@ -1,7 +1,7 @@
 """Times the tagger's training steps alone, on synthetic CoNLL-shaped batches,
 to see what each part of the model costs without running the pipeline.
 
-  python -m pipeline.step_benchmark --set lstm_units=200 crf=false
+  python -m benchmarks.step_benchmark --set lstm_units=200 crf=false
 
 Builds the model as the Trainer does (``model.build_model``, a vocabulary of
 ``--vocab`` random vectors), trains one epoch to trace the step functions,
@@ -16,10 +16,10 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from components import features, model as model_lib
-from components.preprocessing import MAX_WORD_CHARS
-from pipeline.config import TrainerConfig, from_dict
-from pipeline.tagger_sweep import parse_settings
+from benchmarks.common import parse_settings
+from models import features, model as model_lib
+from models.config import TrainerConfig, from_dict
+from models.preprocessing import MAX_WORD_CHARS
 
 # Padded batch widths drawn uniformly: about what length bucketing gives on
 # CoNLL-2003 (sentences average 14 tokens).
@@ -28,7 +28,7 @@ _WIDTHS = (6, 10, 14, 14, 20, 20, 28, 40)
 
 def batches(config: TrainerConfig, sentences: int, vocab: int, num_tags: int,
             num_chars: int, seed: int = 1) -> tf.data.Dataset:
-  """(inputs, tag_ids, weights) batches as ``trainer_module.dataset`` gives
+  """(inputs, tag_ids, weights) batches as ``trainer.dataset`` gives
   them, of random ids; only their shapes matter for timing."""
   rng = np.random.RandomState(seed)
   size = config.batch_size

@@ -12,7 +12,8 @@ from typing import Iterable, Iterator, List, Optional, Sequence
 
 import tensorflow as tf
 
-SCHEMES = ('auto', 'iob1', 'iob2', 'bioes')
+from models.config import TAG_SCHEMES
+
 DOCSTART = '-DOCSTART-'
 _TAG_RE = re.compile(r'^(?:O|([BIESLU])-(\S+))$')
 
@@ -50,8 +51,8 @@ def to_iob2(tags: Sequence[str], scheme: str = 'auto') -> List[str]:
   entity opens one), so 'auto' only has to tell BIOES apart, which it does by
   its ``E-``/``S-`` (or BILOU ``L-``/``U-``) prefixes.
   """
-  if scheme not in SCHEMES:
-    raise ValueError(f'unknown tag scheme {scheme!r}; choose from {SCHEMES}')
+  if scheme not in TAG_SCHEMES:
+    raise ValueError(f'unknown tag scheme {scheme!r}; choose from {TAG_SCHEMES}')
   out = []
   prev_type = None  # type of the entity the previous token belongs to
   for tag in tags:

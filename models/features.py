@@ -5,7 +5,7 @@ from typing import Dict, Iterator, List
 
 import tensorflow as tf
 
-from components.conll import Sentence
+from models.conll import Sentence
 
 TOKENS = 'tokens'
 TAGS = 'tags'

@@ -2,7 +2,7 @@
 several shares of the training sentences (the claim the product rests on:
 pre-trained vectors help most when labelled data is scarce).
 
-  python -m pipeline.ablation [--fractions 0.1 0.25 1] [--seeds 0] [-- opts]
+  python -m benchmarks.ablation [--fractions 0.1 0.25 1] [--seeds 0] [-- opts]
 
 Each cell is a full pipeline run; runs of one share of data share an output
 directory with caching on, so ingestion, validation, EmbeddingGen and
@@ -18,8 +18,8 @@ import subprocess
 import sys
 import time
 
-from components import conll
-from pipeline.benchmark import _ROOT, add_data_arguments
+from benchmarks.common import ROOT, add_data_arguments
+from models import conll
 
 VARIANTS = {
     'random, fine-tuned': ['--embedding', 'random'],
@@ -65,7 +65,7 @@ def main(argv=None):
         started = time.time()
         with open(os.path.join(folder, 'runs.log'), 'a') as log:
           code = subprocess.call(command, stdout=log,
-                                 stderr=subprocess.STDOUT, cwd=_ROOT)
+                                 stderr=subprocess.STDOUT, cwd=ROOT)
         if code:
           raise SystemExit(f'ablation: run failed: {" ".join(command)}')
         with open(os.path.join(folder, 'last_run.json')) as f:

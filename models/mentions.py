@@ -1,9 +1,7 @@
 """Mention replacement: each epoch, some training entities are swapped for
 other training mentions of the same type, so that the tagger learns to type a
 name from its context as well as from having seen that name (on CoNLL-2003
-the tagger's commonest error is a name found with the wrong type). Entity
-word dropout, on the same replay, reads some entity words as ``<UNK>``: most
-names that training never shows have no vector either."""
+the tagger's commonest error is a name found with the wrong type)."""
 
 import collections
 from typing import Dict, List
@@ -11,7 +9,7 @@ from typing import Dict, List
 import numpy as np
 import tensorflow as tf
 
-from components import embeddings, features
+from models import features
 
 _KEYS = (features.TOKEN_IDS, features.CASING, features.CHAR_IDS,
          features.TAG_IDS)
@@ -36,34 +34,21 @@ def spans(tag_ids: np.ndarray, tag_names: List[str]):
 
 
 def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
-             probability: float, seed: int, unk_probability: float = 0.0):
+             probability: float, seed: int):
   """A generator function: each call yields every sentence once, each entity
-  replaced with ``probability`` by a random mention of its type, then each
-  entity word read as ``<UNK>`` with ``unk_probability`` (its casing and
-  characters stay)."""
+  replaced with ``probability`` by a random mention of its type."""
   found = [spans(s[features.TAG_IDS], tag_names) for s in sentences]
   pool = collections.defaultdict(list)
   for s, entity_spans in zip(sentences, found):
     for start, end, kind in entity_spans:
       pool[kind].append({k: s[k][start:end] for k in _KEYS})
   rng = np.random.default_rng(seed)
-  outside = tag_names.index('O')
-
-  def hide(s):
-    if not unk_probability:
-      return s
-    ids = s[features.TOKEN_IDS]
-    drop = ((s[features.TAG_IDS] != outside)
-            & (rng.random(len(ids)) < unk_probability))
-    if not drop.any():
-      return s
-    return {**s, features.TOKEN_IDS: np.where(drop, embeddings.UNK_ID, ids)}
 
   def generate():
     for s, entity_spans in zip(sentences, found):
       chosen = [e for e in entity_spans if rng.random() < probability]
       if not chosen:
-        yield hide(s)
+        yield s
         continue
       pieces = {k: [] for k in _KEYS}
       at = 0
@@ -74,18 +59,18 @@ def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
           pieces[k].append(s[k][at:start])
           pieces[k].append(other[k])
         at = end
-      yield hide({k: np.concatenate(pieces[k] + [s[k][at:]]) for k in _KEYS})
+      yield {k: np.concatenate(pieces[k] + [s[k][at:]]) for k in _KEYS}
 
   return generate
 
 
 def dataset(parsed: tf.data.Dataset, tag_names: List[str], probability: float,
-            seed: int, unk_probability: float = 0.0) -> tf.data.Dataset:
+            seed: int) -> tf.data.Dataset:
   """``parsed`` (one dict of feature arrays per sentence) read into memory
   once, then replayed each epoch with fresh replacements."""
   sentences = [{k: v.numpy() for k, v in x.items()} for x in parsed]
   signature = {k: tf.TensorSpec(v.shape, v.dtype)
                for k, v in parsed.element_spec.items()}
   return tf.data.Dataset.from_generator(
-      replaced(sentences, tag_names, probability, seed, unk_probability),
+      replaced(sentences, tag_names, probability, seed),
       output_signature=signature)

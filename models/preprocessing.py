@@ -11,7 +11,7 @@ from typing import Any, Dict
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from components import artifacts, embeddings, features
+from models import embedding_files, embeddings, features
 
 # Casing classes; 0 is padding. Capitalisation is the strongest NER signal and
 # the word lookup may have lower-cased it away, so the model gets it apart.
@@ -102,7 +102,7 @@ def bioes_tags(tags: tf.SparseTensor) -> tf.SparseTensor:
 
 def preprocessing_fn(inputs: Dict[str, Any],
                      custom_config: Dict[str, Any]) -> Dict[str, Any]:
-  vocab_file = artifacts.vocab_file(custom_config[artifacts.URI_CONFIG_KEY])
+  vocab_file = embedding_files.vocab_file(custom_config[embedding_files.URI_KEY])
   tokens = inputs[features.TOKENS]  # SparseTensor [batch, None]
   outputs = {
       features.TOKEN_IDS: tf.SparseTensor(

@@ -13,10 +13,10 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import artifacts, entity_metrics, features, mentions, mimick
-from components import model as model_lib
-from components.preprocessing import MAX_WORD_CHARS
-from pipeline.config import TrainerConfig, from_dict
+from models import embedding_files, entity_metrics, features, mentions
+from models import model as model_lib
+from models.config import TrainerConfig, from_dict
+from models.preprocessing import MAX_WORD_CHARS
 
 # Sentences are batched with others of similar length so that padding, and
 # the LSTM steps spent on it, stay small (CoNLL sentences: mean 14, max 124).
@@ -26,12 +26,10 @@ TRAINING_STATS_FILE = 'training_stats.json'
 
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
             shuffle: bool, seed: int = 0, mention_replace: float = 0.0,
-            tag_names: Optional[List[str]] = None,
-            entity_word_dropout: float = 0.0) -> tf.data.Dataset:
+            tag_names: Optional[List[str]] = None) -> tf.data.Dataset:
   """(inputs, tag_ids, weights) batches; weights are 0 at padding. With
   ``mention_replace``, entities are swapped for other mentions of their type
-  with that probability, and with ``entity_word_dropout`` entity words read
-  as ``<UNK>``, anew each epoch (``mentions.replaced``)."""
+  with that probability, anew each epoch (``mentions.replaced``)."""
   spec = {k: feature_spec[k] for k in (features.TOKEN_IDS, features.CASING,
                                        features.CHAR_IDS, features.TAG_IDS)}
 
@@ -47,9 +45,8 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
   # by the cache, or as the arrays that mention replacement replays.
   ds = tf.data.TFRecordDataset(paths, compression_type='GZIP').map(
       parse, num_parallel_calls=tf.data.AUTOTUNE)
-  if mention_replace or entity_word_dropout:
-    ds = mentions.dataset(ds, tag_names, mention_replace, seed,
-                          entity_word_dropout)
+  if mention_replace:
+    ds = mentions.dataset(ds, tag_names, mention_replace, seed)
   else:
     ds = ds.cache()
   if shuffle:
@@ -133,89 +130,17 @@ class PlateauSchedule(keras.callbacks.Callback):
       self.model.set_weights(self.best_weights)
 
 
-class AveragedWeights(keras.callbacks.Callback):
-  """Puts the optimizer's moving average of the weights (``SparseAdam``
-  ``average_decay``) in the model for each epoch's evaluation and early
-  stopping; its ``restore`` callback puts the trained weights back before
-  the next epoch.
-
-  Goes before ``EntityF1`` in the callbacks, ``restore`` after
-  ``PlateauSchedule``, which so keeps the best averaged weights.
-  """
-
-  def __init__(self):
-    super().__init__()
-    self.trained = None
-    self.restore = _RestoreTrained(self)
-
-  def on_train_begin(self, logs=None):
-    if not self.model.optimizer.built:  # Keras may build it at step 1
-      self.model.optimizer.build(self.model.trainable_variables)
-    for average, variable in self.pairs():
-      average.assign(variable)
-
-  def on_epoch_end(self, epoch, logs=None):
-    pairs = self.pairs()
-    self.trained = [variable.numpy() for _, variable in pairs]
-    for average, variable in pairs:
-      variable.assign(average)
-
-  def pairs(self):
-    averages = self.model.optimizer.averages
-    variables = self.model.trainable_variables
-    if len(averages) != len(variables):
-      raise ValueError('the optimizer keeps no average of the weights')
-    return list(zip(averages, variables))
-
-
-class _RestoreTrained(keras.callbacks.Callback):
-
-  def __init__(self, averaged: AveragedWeights):
-    super().__init__()
-    self.averaged = averaged
-
-  def on_epoch_end(self, epoch, logs=None):
-    for (_, variable), value in zip(self.averaged.pairs(),
-                                    self.averaged.trained):
-      variable.assign(value)
-
-
-def oov_guesser(config: TrainerConfig, embedding_uri: str, matrix: np.ndarray,
-                tft_output) -> Optional[keras.Model]:
-  """The frozen character network that guesses vectors for <UNK> tokens
-  (``mimick``), when ``config.guess_oov``; one for all ensemble members."""
-  if not config.guess_oov:
-    return None
-  char_names = [c.decode() if isinstance(c, bytes) else c for c in
-                tft_output.vocabulary_by_name(features.CHAR_VOCAB)]
-  return mimick.fit(matrix, artifacts.load_vocab(embedding_uri), char_names,
-                    artifacts.load_has_vector(embedding_uri), seed=config.seed)
-
-
-def trained_rows(train: tf.data.Dataset, num_rows: int) -> np.ndarray:
-  """Which embedding rows the training split uses."""
-  used = np.zeros(num_rows, dtype=bool)
-  for inputs, _, _ in train:
-    used[np.unique(inputs[features.TOKEN_IDS].numpy())] = True
-  return used
-
-
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
             num_chars: int, train: tf.data.Dataset,
             evaluation: tf.data.Dataset, tag_names: List[str],
-            log_dir: str, guesser: Optional[keras.Model] = None):
+            log_dir: str):
   """One tagger, early-stopped at its best eval entity F1."""
   keras.utils.set_random_seed(config.seed)
-  model = model_lib.build_model(
-      matrix, num_tags, num_chars, config, guesser,
-      trained_rows(train, len(matrix)) if config.untrained_as_unk else None)
+  model = model_lib.build_model(matrix, num_tags, num_chars, config)
   model.summary(print_fn=logging.info)
-  scoring = [EntityF1(evaluation, tag_names),
-             PlateauSchedule(config.patience, config.lr_decay)]
-  if config.weight_average:
-    averaged = AveragedWeights()
-    scoring = [averaged, *scoring, averaged.restore]
-  callbacks = scoring + [keras.callbacks.TensorBoard(log_dir=log_dir)]
+  callbacks = [EntityF1(evaluation, tag_names),
+               PlateauSchedule(config.patience, config.lr_decay),
+               keras.callbacks.TensorBoard(log_dir=log_dir)]
   # No validation_data: the eval pass that matters is EntityF1's.
   history = model.fit(train, epochs=config.epochs, callbacks=callbacks,
                       verbose=2)
@@ -224,7 +149,7 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
 
 def run_fn(fn_args: FnArgs) -> None:
   custom = dict(fn_args.custom_config or {})
-  embedding_uri = custom.pop(artifacts.URI_CONFIG_KEY)
+  embedding_uri = custom.pop(embedding_files.URI_KEY)
   config = from_dict(TrainerConfig, custom)
   tft_output = tft.TFTransformOutput(fn_args.transform_output)
   tag_names = tft_output.vocabulary_by_name(features.TAG_VOCAB)
@@ -232,25 +157,23 @@ def run_fn(fn_args: FnArgs) -> None:
   if tag_names[0] != 'O':
     raise ValueError(f"the most frequent training tag is {tag_names[0]!r}, "
                      "not 'O': is the tag column the last one?")
-  matrix = artifacts.load_matrix(embedding_uri)
+  matrix = embedding_files.load_matrix(embedding_uri)
   logging.info('Trainer: %d embedding rows x %d, %d tags, %s embeddings',
                matrix.shape[0], matrix.shape[1], len(tag_names),
-               'fine-tuned' if config.embedding_trainable else 'static')
+               'static' if config.static_embeddings else 'fine-tuned')
   spec = tft_output.transformed_feature_spec()
   train = dataset(fn_args.train_files, spec, config.batch_size, True,
-                  config.seed, config.mention_replace, tag_names,
-                  config.entity_word_dropout)
+                  config.seed, config.mention_replace, tag_names)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
   started = time.time()
-  guesser = oov_guesser(config, embedding_uri, matrix, tft_output)
   models, members = [], []
   for member in range(config.ensemble):
     model, history = fit_one(dataclasses.replace(
         config, seed=config.seed + member), matrix, len(tag_names), num_chars,
                              train, evaluation, tag_names,
                              os.path.join(fn_args.model_run_dir,
-                                          f'member-{member}'), guesser)
+                                          f'member-{member}'))
     models.append(model)
     members.append({'seed': config.seed + member,
                     'epochs_run': len(history['loss']),

@@ -1,12 +1,10 @@
-import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
-from components import entity_metrics, features, model as model_lib
-from components import trainer_module
-from components.preprocessing import MAX_WORD_CHARS
-from pipeline.config import TrainerConfig
+from models import entity_metrics, features, model as model_lib
+from models import trainer
+from models.config import TrainerConfig
+from models.preprocessing import MAX_WORD_CHARS
 
 _SPEC = {k: tf.io.VarLenFeature(tf.int64) for k in (
     features.TOKEN_IDS, features.CASING, features.CHAR_IDS, features.TAG_IDS)}
@@ -27,7 +25,7 @@ def _write(path, lengths):
 def test_dataset_buckets_by_length_and_weights_padding(tmp_path):
   lengths = [3, 5, 40, 41, 4, 39, 2]
   _write(str(tmp_path / 'part-0.gz'), lengths)
-  batches = list(trainer_module.dataset([str(tmp_path / '*.gz')], _SPEC,
+  batches = list(trainer.dataset([str(tmp_path / '*.gz')], _SPEC,
                                         batch_size=3, shuffle=True))
   seen = []
   for inputs, tags, weights in batches:
@@ -44,10 +42,10 @@ def test_dataset_buckets_by_length_and_weights_padding(tmp_path):
 
 def test_entity_f1_callback_scores_the_decoded_tags(tmp_path):
   _write(str(tmp_path / 'part-0.gz'), [4, 6, 3])
-  data = trainer_module.dataset([str(tmp_path / '*.gz')], _SPEC, 2, False)
+  data = trainer.dataset([str(tmp_path / '*.gz')], _SPEC, 2, False)
   matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
   model = model_lib.build_model(matrix, 3, 12, TrainerConfig(lstm_units=4))
-  callback = trainer_module.EntityF1(data, ['O', 'B-PER', 'I-PER'])
+  callback = trainer.EntityF1(data, ['O', 'B-PER', 'I-PER'])
   callback.set_model(model)
   logs = {}
   callback.on_epoch_end(0, logs)
@@ -64,7 +62,7 @@ def test_plateau_schedule_waits_for_entities_then_decays_stops_restores():
   matrix = np.zeros((10, 4), np.float32)
   model = model_lib.build_model(matrix, 3, 12, TrainerConfig(
       lstm_units=4, learning_rate=0.008))
-  schedule = trainer_module.PlateauSchedule(patience=3, lr_decay=0.5)
+  schedule = trainer.PlateauSchedule(patience=3, lr_decay=0.5)
   schedule.set_model(model)
   schedule.on_train_begin()
   dense = model.get_layer('emissions')
@@ -84,48 +82,9 @@ def test_plateau_schedule_waits_for_entities_then_decays_stops_restores():
 
 
 def test_step_benchmark_times_an_epoch_of_synthetic_batches(capsys):
-  from pipeline import step_benchmark
+  from benchmarks import step_benchmark
   assert step_benchmark.main(['--sentences', '64', '--vocab', '300', '--set',
                               'lstm_units=4', 'char_filters=3']) == 0
   line = capsys.readouterr().out.strip().splitlines()[-1]
   assert line.startswith('step_benchmark: lstm_units=4 char_filters=3: ')
   assert 'tokens/s' in line
-
-
-def test_averaged_weights_are_evaluated_kept_and_then_swapped_back():
-  matrix = np.zeros((10, 4), np.float32)
-  model = model_lib.build_model(matrix, 3, 12, TrainerConfig(
-      lstm_units=4, weight_average=0.9))
-  averaged = trainer_module.AveragedWeights()
-  schedule = trainer_module.PlateauSchedule(patience=3)
-  seen = []
-
-  class Evaluate(keras.callbacks.Callback):  # stands in for EntityF1
-
-    def on_epoch_end(self, epoch, logs=None):
-      seen.append(self.model.get_layer('emissions').bias.numpy().copy())
-      logs['val_f1'] = 0.5 + epoch / 10
-
-  callbacks = keras.callbacks.CallbackList(
-      [averaged, Evaluate(), schedule, averaged.restore], model=model)
-  dense = model.get_layer('emissions')
-  dense.bias.assign([7.0, 8.0, 9.0])
-  callbacks.on_train_begin()
-  # The averages start at the weights.
-  for average, variable in zip(model.optimizer.averages,
-                               model.trainable_variables):
-    np.testing.assert_array_equal(average.numpy(), variable.numpy())
-  index = [v.path for v in model.trainable_variables].index(dense.bias.path)
-  for epoch in range(2):
-    trained = np.full(3, 10.0 + epoch, np.float32)
-    dense.bias.assign(trained)
-    model.optimizer.averages[index].assign(np.full(3, float(epoch), np.float32))
-    callbacks.on_epoch_end(epoch, {})
-    # Evaluated on the averages, trained on from the trained weights.
-    np.testing.assert_array_equal(seen[-1], [epoch] * 3)
-    np.testing.assert_array_equal(dense.bias.numpy(), trained)
-  callbacks.on_train_end()
-  # Early stopping keeps the best epoch's averaged weights.
-  np.testing.assert_array_equal(dense.bias.numpy(), [1.0, 1.0, 1.0])
-  with pytest.raises(ValueError, match='weight_average'):
-    TrainerConfig(weight_average=1.0)

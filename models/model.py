@@ -4,16 +4,16 @@ Keras 3 is imported explicitly (``import keras``): importing TFT flips
 ``tf.keras`` to Keras 2, so this project never writes ``tf.keras``.
 """
 
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from components import crf, embeddings, features
-from components.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
-from components.optimizer import SparseAdam
-from pipeline.config import TrainerConfig
+from models import crf, embeddings, features
+from models.config import TrainerConfig
+from models.optimizer import SparseAdam
+from models.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
 
 
 class WordDropout(keras.layers.Layer):
@@ -38,58 +38,24 @@ class WordDropout(keras.layers.Layer):
             'seed': self.seed}
 
 
-class GuessUnknown(keras.layers.Layer):
-  """Replaces the vectors of <UNK> tokens by the guesser's (``mimick``),
-  running it on those tokens only: they are a few percent of the text, and
-  the character network costs as much as the tagger's own."""
-
-  def __init__(self, guesser: keras.Model, **kwargs):
-    super().__init__(**kwargs)
-    self.guesser = guesser
-
-  def call(self, word_ids, vectors, chars):
-    where = tf.where(tf.equal(word_ids, embeddings.UNK_ID))  # [k, 2]
-    # One blank word more: a convolution over 0 words fails on CPU.
-    words = tf.concat([tf.gather_nd(chars, where),
-                       tf.zeros_like(chars[:1, 0])], axis=0)
-    guessed = self.guesser(words[None])[0, :-1]
-    return tf.tensor_scatter_nd_update(vectors, where,
-                                       tf.cast(guessed, vectors.dtype))
-
-  def compute_output_spec(self, word_ids, vectors, chars):
-    return keras.KerasTensor(vectors.shape, vectors.dtype)
-
-
 def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
-                config: TrainerConfig,
-                guesser: Optional[keras.Model] = None,
-                trained_rows: Optional[np.ndarray] = None) -> keras.Model:
+                config: TrainerConfig) -> keras.Model:
   """Word embedding (from the artifact, row 0 = padding), casing embedding and
   a character CNN per token, a BiLSTM masked at padding, then a CRF or a
   per-token softmax over tag ids. ``num_chars`` counts character ids
-  including 0. With a ``guesser`` (``mimick.fit``, frozen), tokens whose id
-  is <UNK> read its vector guessed from their characters instead of the
-  <UNK> row. With ``trained_rows`` (bool per row), rows that training never
-  uses are read as <UNK>."""
+  including 0."""
   token_ids = keras.Input(shape=(None,), dtype='int64', name=features.TOKEN_IDS)
   casing = keras.Input(shape=(None,), dtype='int64', name=features.CASING)
   chars = keras.Input(shape=(None, MAX_WORD_CHARS), dtype='int64',
                       name=features.CHAR_IDS)
   word_embedding = keras.layers.Embedding(
       matrix.shape[0], matrix.shape[1], mask_zero=True,
-      trainable=config.embedding_trainable, name='word_embedding')
+      trainable=not config.static_embeddings, name='word_embedding')
   word_embedding.build((None, None))
   word_embedding.embeddings.assign(matrix)
   word_ids = WordDropout(config.word_dropout, embeddings.UNK_ID,
                          seed=config.seed, name='word_dropout')(token_ids)
-  if trained_rows is not None:
-    keep = keras.ops.take(trained_rows | (np.arange(len(trained_rows)) == 0),
-                          word_ids)
-    word_ids = keras.ops.where(keep, word_ids,
-                               keras.ops.cast(embeddings.UNK_ID, 'int64'))
   words = word_embedding(word_ids)
-  if guesser is not None:
-    words = GuessUnknown(guesser, name='guess_unknown')(word_ids, words, chars)
   parts = [words,
            keras.layers.Embedding(len(CASING_CLASSES), config.casing_dim,
                                   name='casing_embedding')(casing)]
@@ -113,10 +79,9 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
         name='bilstm' if layer == 0 else f'bilstm_{layer + 1}')(x, mask=mask)
     x = keras.layers.Dropout(config.dropout)(x)
   inputs = [token_ids, casing] + (
-      [chars] if config.char_filters or guesser is not None else [])
+      [chars] if config.char_filters else [])
   optimizer = SparseAdam(config.learning_rate,
-                         global_clipnorm=config.clip_norm or None,
-                         average_decay=config.weight_average)
+                         global_clipnorm=config.clip_norm or None)
   if config.crf:
     emissions = keras.layers.Dense(num_tags, name='emissions')(x)
     model = crf.CrfTagger(inputs, crf.CRF(name='crf')(emissions),

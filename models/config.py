@@ -1,0 +1,170 @@
+"""The settings of each step, each declared once: name, type, default, help.
+
+This module is the bottom of the project: it imports nothing of it, so every
+layer may use it. ``ner-pipeline`` derives its tuning flags from the field
+metadata here (``pipeline/cli.py``), components receive a section as JSON
+(``to_json``) and turn it back with ``from_json``, so the values recorded in
+ML Metadata are exactly the ones a step used.
+"""
+
+import dataclasses
+import json
+from typing import Any, Dict, List, Optional, Type, TypeVar
+
+T = TypeVar('T')
+
+TAG_SCHEMES = ('auto', 'iob1', 'iob2', 'bioes')
+VECTOR_FORMATS = ('word2vec-binary', 'word2vec-text', 'glove', 'fasttext-text')
+EMBEDDING_SOURCES = ('word2vec', 'pretrained', 'random')
+
+
+def option(default: Any, help: str, flag: str = '',  # pylint: disable=redefined-builtin
+           choices: Optional[tuple] = None, cli: bool = True) -> Any:
+  """A config field whose metadata also describes its command-line flag
+  (``--`` + the field name with dashes unless ``flag`` says otherwise).
+  ``cli=False``: set by the program, not by a flag of its own."""
+  metadata = {'help': help, 'flag': flag, 'choices': choices, 'cli': cli}
+  if isinstance(default, list):
+    return dataclasses.field(default_factory=lambda: list(default),
+                             metadata=metadata)
+  return dataclasses.field(default=default, metadata=metadata)
+
+
+def to_json(config: Any) -> str:
+  return json.dumps(dataclasses.asdict(config), sort_keys=True)
+
+
+def from_dict(cls: Type[T], values: Optional[Dict[str, Any]]) -> T:
+  """Builds a config dataclass, rejecting unknown keys with a clear error."""
+  values = dict(values or {})
+  names = {f.name for f in dataclasses.fields(cls)}
+  unknown = sorted(set(values) - names)
+  if unknown:
+    raise ValueError(f'unknown {cls.__name__} option(s): {unknown}; '
+                     f'known: {sorted(names)}')
+  return cls(**values)
+
+
+def from_json(cls: Type[T], text: str) -> T:
+  return from_dict(cls, json.loads(text or '{}'))
+
+
+def _check_probability(config: Any, *names: str) -> None:
+  for name in names:
+    if not 0 <= getattr(config, name) <= 1:
+      raise ValueError(f'{name} (a probability) must be in [0, 1], '
+                       f'not {getattr(config, name)}')
+
+
+@dataclasses.dataclass
+class EmbeddingConfig:
+  """How EmbeddingGen builds the vocabulary and the matrix."""
+  source: str = option(
+      'word2vec', 'where vectors come from: Word2Vec trained on the training '
+      'tokens and --unlabeled text, --pretrained-vectors, or none (random, '
+      'the baseline) (default: pretrained when --pretrained-vectors is '
+      'given, else word2vec)',
+      flag='embedding', choices=EMBEDDING_SOURCES)
+  pretrained_path: str = option(
+      '', 'pre-trained vectors file to load instead of training Word2Vec',
+      flag='pretrained-vectors')
+  pretrained_format: str = option(
+      'word2vec-text', 'format of --pretrained-vectors', flag='vectors-format',
+      choices=VECTOR_FORMATS)
+  unlabeled_paths: List[str] = option(
+      [], 'text files or directories of them added to the Word2Vec corpus',
+      flag='unlabeled')
+  unlabeled_encoding: str = option('utf-8', 'encoding of the --unlabeled text')
+  dim: int = option(100, 'Word2Vec vector size', flag='w2v-dim')
+  window: int = option(5, 'Word2Vec context window', flag='w2v-window')
+  epochs: int = option(10, 'Word2Vec passes over the corpus', flag='w2v-epochs')
+  negative: int = option(5, 'Word2Vec negative samples', flag='w2v-negative')
+  cbow: bool = option(False, 'CBOW instead of skip-gram')
+  w2v_min_count: int = option(
+      2, 'words seen fewer times get no Word2Vec vector')
+  lowercase: bool = option(
+      True, 'train Word2Vec and keep the vocabulary lower-cased, digits as 0 '
+      '(the lookup falls back to that form, so "Paris" finds "paris"; casing '
+      'reaches the model as its own feature)', flag='w2v-lowercase')
+  vocab_min_count: int = option(
+      1, 'training words seen fewer times are left out of the vocabulary')
+  max_vocab_size: int = option(
+      200000, 'vocabulary rows at most: training words first, then words that '
+      'have vectors')
+  workers: int = option(2, 'Word2Vec worker threads', flag='w2v-workers')
+  seed: int = option(0, 'set by --seed', cli=False)
+
+  def __post_init__(self):
+    if self.source not in EMBEDDING_SOURCES:
+      raise ValueError(f'embedding source must be one of {EMBEDDING_SOURCES}, '
+                       f'not {self.source!r}')
+    if self.source == 'pretrained' and not self.pretrained_path:
+      raise ValueError('embedding source "pretrained" needs pretrained_path')
+    if self.pretrained_format not in VECTOR_FORMATS:
+      raise ValueError(f'vector format must be one of {VECTOR_FORMATS}, '
+                       f'not {self.pretrained_format!r}')
+
+
+@dataclasses.dataclass
+class TrainerConfig:
+  """Model and training hyper-parameters of the BiLSTM tagger."""
+  static_embeddings: bool = option(
+      False, 'freeze the embedding layer instead of fine-tuning it')
+  lstm_units: int = option(
+      200, 'BiLSTM units per direction (100 until SparseAdam made room)')
+  lstm_layers: int = option(1, 'stacked BiLSTM layers, dropout between them')
+  casing_dim: int = option(8, 'size of the casing embedding')
+  char_dim: int = option(25, 'size of the character embedding')
+  char_filters: int = option(
+      50, 'filters of the character CNN (0: no character CNN)')
+  dropout: float = option(
+      0.4, 'dropout after the embeddings and each BiLSTM (0.4, was 0.5: '
+      'docs/benchmarks.md, "Dropout 0.4")')
+  word_dropout: float = option(
+      0.1, 'share of training words replaced by <UNK> each step, so that the '
+      'tagger learns to tag words without a vector from casing and '
+      'characters')
+  batch_size: int = option(32, 'sentences per training batch')
+  epochs: int = option(
+      17, 'most epochs per tagger (a cap that keeps the worst case of the '
+      'default ensemble within budget: docs/benchmarks.md)')
+  learning_rate: float = option(0.003, 'Adam learning rate')
+  patience: int = option(
+      3, 'early-stopping patience in epochs (eval entity F1)')
+  lr_decay: float = option(
+      0.5, 'learning rate times this after an epoch without a better eval '
+      'entity F1 (1: constant)')
+  crf: bool = option(
+      True, 'CRF output layer with Viterbi decoding (else softmax)')
+  clip_norm: float = option(
+      1.0, 'gradients rescaled to this global norm at most (0: no clipping)')
+  mention_replace: float = option(
+      0.3, 'probability that a training entity is swapped for another '
+      'training mention of its type, anew each epoch (models/mentions.py; '
+      '0: never)')
+  ensemble: int = option(
+      3, 'taggers to train (seeds seed, seed+1, ...) and export as one model '
+      'that decodes the mean of their scores')
+  seed: int = option(0, 'random seed of the taggers and of Word2Vec')
+
+  def __post_init__(self):
+    if self.ensemble < 1:
+      raise ValueError(f'ensemble must be at least 1, not {self.ensemble}')
+    if self.lstm_layers < 1:
+      raise ValueError(f'lstm_layers must be at least 1, not {self.lstm_layers}')
+    _check_probability(self, 'mention_replace', 'dropout', 'word_dropout')
+
+
+@dataclasses.dataclass
+class GateConfig:
+  """When the evaluator blesses a model (entity F1 in 0..1)."""
+  min_f1: float = option(0.5, 'entity F1 (0..1) a model must reach on --eval')
+  max_f1_drop: float = option(
+      0.0, 'how far F1 may fall below the last blessed model')
+
+  def __post_init__(self):
+    _check_probability(self, 'min_f1', 'max_f1_drop')
+
+
+SECTIONS = {'embedding': EmbeddingConfig, 'trainer': TrainerConfig,
+            'gate': GateConfig}

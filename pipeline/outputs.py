@@ -1,0 +1,46 @@
+"""What a run left in its output directory, read back: the newest execution
+of a component's output, and the summary a run prints and keeps."""
+
+import json
+import os
+import time
+from typing import Any, Dict, Optional
+
+import tensorflow as tf
+
+from pipeline.config import PipelineConfig
+
+
+def latest_execution(directory: str) -> Optional[str]:
+  """Newest numbered folder under ``directory``: an output's execution (TFX
+  names them by id) or a pushed model version. Compared as numbers, not
+  strings, so that 10 is newer than 9."""
+  if not tf.io.gfile.isdir(directory):
+    return None
+  ids = [int(n.strip('/')) for n in tf.io.gfile.listdir(directory)
+         if n.strip('/').isdigit()]
+  return os.path.join(directory, str(max(ids))) if ids else None
+
+
+def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
+  """What the run produced, read back from its output directory."""
+  root = config.pipeline_root
+  out: Dict[str, Any] = {'output_dir': config.output_dir,
+                         'seconds': round(time.time() - started, 1)}
+  emb = latest_execution(os.path.join(root, 'EmbeddingGen', 'embedding'))
+  if emb:
+    with tf.io.gfile.GFile(os.path.join(emb, 'stats.json')) as f:
+      out['embedding'] = json.load(f)
+  evaluation = latest_execution(
+      os.path.join(root, 'NerEvaluator', 'evaluation'))
+  if evaluation:
+    with tf.io.gfile.GFile(os.path.join(evaluation, 'metrics.json')) as f:
+      metrics = json.load(f)
+    out['eval'] = {k: metrics['model'][k] for k in
+                   ('precision', 'recall', 'f1', 'per_type')}
+    out['blessed'] = metrics['blessed']
+    out['gate'] = metrics['reason']
+  versions = sorted(v.strip('/') for v in tf.io.gfile.listdir(
+      config.serving_dir)) if tf.io.gfile.isdir(config.serving_dir) else []
+  out['serving_versions'] = versions
+  return out
