@@ -15,6 +15,13 @@ def _time_major(emissions, mask):
           tf.transpose(tf.cast(mask, tf.bool), [1, 0]))
 
 
+def _with_extra_step(emissions, mask):
+  """One extra masked step, so that scans over steps 1.. are never empty
+  (in a graph with unknown T an empty scan cannot stack its outputs)."""
+  return (tf.pad(emissions, [[0, 0], [0, 1], [0, 0]]),
+          tf.pad(tf.cast(mask, tf.bool), [[0, 0], [0, 1]]))
+
+
 def log_likelihood(emissions, tags, mask, transitions, start, end):
   """Per-sentence log p(tags | emissions): gold score minus log partition.
 
@@ -46,12 +53,8 @@ def log_likelihood(emissions, tags, mask, transitions, start, end):
 
 def viterbi_decode(emissions, mask, transitions, start, end):
   """The best tag sequence [B, T] (int32); padding repeats the last tag."""
-  # One extra masked step keeps the scan below non-empty when T == 1 (in a
-  # graph with unknown T an empty scan cannot stack its outputs).
   time = tf.shape(emissions)[1]
-  emissions = tf.pad(emissions, [[0, 0], [0, 1], [0, 0]])
-  mask = tf.pad(tf.cast(mask, tf.bool), [[0, 0], [0, 1]])
-  em, m = _time_major(emissions, mask)
+  em, m = _time_major(*_with_extra_step(emissions, mask))
   k = tf.shape(transitions)[0]
   identity = tf.range(k)[None, :] + tf.zeros_like(tf.cast(em[0], tf.int32))
 
@@ -73,6 +76,74 @@ def viterbi_decode(emissions, mask, transitions, start, end):
                      pointers, initializer=last, reverse=True)
   path = tf.concat([previous, last[None]], axis=0)
   return tf.transpose(path, [1, 0])[:, :time]
+
+
+def forward_backward(emissions, mask, transitions, start, end):
+  """Log forward and backward scores [B, T, K] and the log partition [B].
+
+  ``alpha[b, t, y]``: log of the summed scores of all tag prefixes that end
+  in ``y`` at ``t`` (its emission included); ``beta[b, t, y]``: of all
+  suffixes after ``t`` given ``y`` at ``t`` (the end score included). So
+  ``alpha + beta - log_z`` is the log marginal probability of each tag at
+  each token.
+  """
+  time = tf.shape(emissions)[1]
+  emissions, mask = _with_extra_step(emissions, mask)
+  em, m = _time_major(emissions, mask)
+
+  def forward(alpha, inputs):
+    e, mk = inputs
+    nxt = tf.reduce_logsumexp(alpha[:, :, None] + transitions[None], axis=1) + e
+    return tf.where(mk[:, None], nxt, alpha)
+
+  first = start[None] + em[0]
+  alphas = tf.concat([first[None], tf.scan(forward, (em[1:], m[1:]),
+                                           initializer=first)], axis=0)
+  last = end[None] + tf.zeros_like(em[0])
+
+  def backward(beta, inputs):
+    e, mk = inputs
+    nxt = tf.reduce_logsumexp(transitions[None] + (e + beta)[:, None, :],
+                              axis=2)
+    return tf.where(mk[:, None], nxt, last)
+
+  betas = tf.concat([tf.scan(backward, (em[1:], m[1:]), initializer=last,
+                             reverse=True), last[None]], axis=0)
+  log_z = tf.reduce_logsumexp(alphas[-1] + end[None], axis=1)
+  alpha = tf.transpose(alphas, [1, 0, 2])[:, :time]
+  beta = tf.transpose(betas, [1, 0, 2])[:, :time]
+  return alpha, beta, log_z
+
+
+def path_log_probs(emissions, mask, transitions, start, end, tags):
+  """For a tag path [B, T] (e.g. the Viterbi one): ``token`` [B, T], the log
+  marginal probability of each token's tag, and ``span(rows, first, last)``,
+  a function giving the log probability that tokens ``first..last`` of
+  sentence ``rows`` (int [N] each; ``last`` inclusive) carry exactly the
+  path's tags there, whatever the tags elsewhere.
+
+  A span's probability is forward score at its first token, the path's
+  scores inside it, and backward score at its last token, over the
+  partition; for one token it is that token's marginal.
+  """
+  tags = tf.cast(tags, tf.int32)
+  alpha, beta, log_z = forward_backward(emissions, mask, transitions, start,
+                                        end)
+  at_tag = lambda x: tf.gather(x, tags, batch_dims=2)
+  alpha_y, beta_y = at_tag(alpha), at_tag(beta)
+  steps = at_tag(emissions) + tf.pad(
+      tf.gather(tf.gather(transitions, tags[:, :-1]), tags[:, 1:],
+                batch_dims=2), [[0, 0], [1, 0]])
+  cumulative = tf.cumsum(steps, axis=1)
+  token = alpha_y + beta_y - log_z[:, None]
+
+  def span(rows, first, last):
+    pick = lambda x, i: tf.gather_nd(x, tf.stack([rows, i], axis=1))
+    return (pick(alpha_y, first) + pick(cumulative, last)
+            - pick(cumulative, first) + pick(beta_y, last)
+            - tf.gather(log_z, rows))
+
+  return token, span
 
 
 class CRF(keras.layers.Layer):

@@ -1,10 +1,10 @@
-"""The Keras 3 BiLSTM tagger and the serving module exported around it.
+"""The Keras 3 BiLSTM tagger and how an ensemble of them decodes.
 
 Keras 3 is imported explicitly (``import keras``): importing TFT flips
 ``tf.keras`` to Keras 2, so this project never writes ``tf.keras``.
 """
 
-from typing import List, Sequence
+from typing import Sequence
 
 import keras
 import numpy as np
@@ -96,22 +96,32 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   return model
 
 
-def tag_ids(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
-  """Tag ids [batch, time] from one tagger or an ensemble of them.
+def potentials(models: Sequence[keras.Model], inputs):
+  """The CRF scores one tagger or an ensemble decodes with: emissions
+  [batch, time, tags], transitions [tags, tags], start and end [tags].
 
-  CRF taggers: one Viterbi over the mean of their emission, transition, start
-  and end scores (a product of the members' CRFs). Softmax taggers: the most
-  probable tag under the mean of their distributions.
+  CRF taggers: the mean of their scores (a product of the members' CRFs).
+  Softmax taggers: the log of their mean distribution and no transition
+  scores, a CRF whose Viterbi path is the most probable tag at each token
+  and whose marginals are that distribution.
   """
   outputs = [m(inputs, training=False) for m in models]
   mean = lambda xs: xs[0] if len(xs) == 1 else tf.add_n(xs) / len(xs)
   if any(layer.name == 'crf' for layer in models[0].layers):
     layers = [m.get_layer('crf') for m in models]
-    return crf.viterbi_decode(
-        mean(outputs), mask,
-        *(mean([getattr(c, name) for c in layers])
-          for name in ('transitions', 'start', 'end')))
-  return tf.argmax(mean(outputs), axis=-1, output_type=tf.int32)
+    return (mean(outputs), *(mean([getattr(c, name) for c in layers])
+                             for name in ('transitions', 'start', 'end')))
+  probs = mean(outputs)
+  k = probs.shape[-1]
+  return (tf.math.log(tf.maximum(probs, 1e-30)), tf.zeros([k, k]),
+          tf.zeros([k]), tf.zeros([k]))
+
+
+def tag_ids(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
+  """Tag ids [batch, time] from one tagger or an ensemble of them: the
+  Viterbi path of their ``potentials``."""
+  emissions, transitions, start, end = potentials(models, inputs)
+  return crf.viterbi_decode(emissions, mask, transitions, start, end)
 
 
 def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
@@ -128,45 +138,3 @@ def repair_iob2(tags: tf.Tensor) -> tf.Tensor:
   opens = tf.logical_and(tf.strings.regex_full_match(tags, 'I-.*'),
                          tf.not_equal(prev_type, cur_type))
   return tf.where(opens, tf.strings.join(['B-', cur_type]), tags)
-
-
-class TaggerServing(tf.Module):
-  """Raw tokens in, IOB2 tags out; carries the Transform graph and every
-  member of the ensemble.
-
-  ``tag_tokens`` takes a [batch, length] string tensor padded with '' at the
-  end of each row and returns ``tags`` of the same shape ('O' at padding).
-  """
-
-  def __init__(self, models: Sequence[keras.Model], tft_layer,
-               tag_names: Sequence[str]):
-    super().__init__()
-    self.models = list(models)
-    self.tft_layer = tft_layer
-    self.tag_names = tf.constant(list(tag_names))
-
-  @tf.function(input_signature=[
-      tf.TensorSpec([None, None], tf.string, name='tokens')])
-  def tag_tokens(self, tokens):
-    transformed = self.tft_layer({features.TOKENS: tf.sparse.from_dense(tokens)})
-    shape = tf.shape(tokens, out_type=tf.int64)
-    inputs = {
-        key: tf.sparse.to_dense(tf.sparse.reset_shape(transformed[key], shape))
-        for key in (features.TOKEN_IDS, features.CASING)}
-    chars = tf.sparse.to_dense(tf.sparse.reset_shape(
-        transformed[features.CHAR_IDS], shape * [1, MAX_WORD_CHARS]))
-    inputs[features.CHAR_IDS] = tf.reshape(
-        chars, [shape[0], shape[1], MAX_WORD_CHARS])
-    ids = tag_ids(self.models, inputs, tf.not_equal(tokens, ''))
-    tags = tf.gather(self.tag_names, ids)
-    tags = tf.where(tf.equal(tokens, ''), 'O', tags)
-    return {'tags': repair_iob2(tags)}
-
-
-def export(models: Sequence[keras.Model], tft_output, tag_names: List[str],
-           path: str) -> None:
-  module = TaggerServing(models, tft_output.transform_features_layer(),
-                         tag_names)
-  signature = module.tag_tokens.get_concrete_function()
-  tf.saved_model.save(module, path, signatures={
-      'tag_tokens': signature, 'serving_default': signature})

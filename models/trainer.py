@@ -13,7 +13,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from models import embedding_files, entity_metrics, features, mentions
+from models import embedding_files, entity_metrics, export, features, mentions
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 from models.preprocessing import MAX_WORD_CHARS
@@ -193,5 +193,5 @@ def run_fn(fn_args: FnArgs) -> None:
   logging.info('Trainer: %d tagger(s), %d epochs in %.0f s, %d tokens/s',
                len(models), epochs_run, seconds,
                stats['train_tokens_per_second'])
-  model_lib.export(models, tft_output, tag_names, fn_args.serving_model_dir)
+  export.export(models, tft_output, tag_names, fn_args.serving_model_dir)
   logging.info('Trainer: exported to %s', fn_args.serving_model_dir)

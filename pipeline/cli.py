@@ -70,24 +70,57 @@ def _parser() -> argparse.ArgumentParser:
 
   tag = sub.add_parser(
       'tag', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-      help='tag a file with a pushed model',
-      description='Tag sentences with a pushed model through its tag_tokens '
-      'signature, as a serving client would. A CoNLL file keeps its columns '
-      'and gets the predicted tag after the gold one (the layout conlleval '
-      'scores), and its entity scores against the gold tags are printed; '
-      'with --text, each line is a sentence of whitespace-separated tokens '
-      'and the output has a token and its tag per line.')
+      help='tag raw text or a CoNLL file with a pushed model',
+      description='Tag text with a pushed model through its signatures, as '
+      'a serving client would. Raw text (arguments, --input files or '
+      'standard input; each line is one text) goes through tag_text and '
+      'comes out as entities with character offsets and confidence, '
+      'streamed in bounded memory. With --conll, --input is a CoNLL file: '
+      'its tokens go through tag_tokens, the predicted tag is added after '
+      'the gold one (the layout conlleval scores) and the entity scores '
+      'against the gold tags are printed.')
+  tag.add_argument('texts', nargs='*', metavar='TEXT',
+                   help='texts to tag (default: --input, else standard '
+                   'input)')
   tag.add_argument('--model', required=True,
                    help='serving_model/ of a run (its newest version) or one '
                    '<version>/ folder in it')
-  tag.add_argument('--input', required=True,
-                   help='CoNLL file, or plain text with --text')
+  tag.add_argument('--input', action='append', default=[], metavar='FILE',
+                   help='file to tag, one text a line (repeatable; - for '
+                   'standard input); with --conll, one CoNLL file')
+  tag.add_argument('--format', choices=('text', 'jsonl', 'conll'),
+                   default='text',
+                   help='text: each text, then its entities (type, offsets, '
+                   'score, text); jsonl: one JSON object per input line; '
+                   'conll: a token and its tag per line')
+  tag.add_argument('--conll', action='store_true',
+                   help='--input is a CoNLL file with gold tags, to score')
   tag.add_argument('--output', default='-',
                    help='file to write (written whole or not at all); '
                    '- for standard output')
-  tag.add_argument('--text', action='store_true',
-                   help='input is plain text: one sentence per line')
   _add_reading_options(tag)
+
+  serve = sub.add_parser(
+      'serve', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='serve pushed models over TF Serving\'s REST API',
+      description='Serve the newest version under --model over HTTP with '
+      'the TF Serving REST API (predict, status, metadata); newly pushed '
+      'versions are picked up without a restart. See README, "Calling the '
+      'model".')
+  serve.add_argument('--model', required=True,
+                     help='serving directory of integer version folders '
+                     '(a run\'s serving_model/)')
+  serve.add_argument('--model-name', default='ner',
+                     help='NAME in /v1/models/NAME')
+  serve.add_argument('--host', default='127.0.0.1')
+  serve.add_argument('--port', type=int, default=8501)
+  serve.add_argument('--max-request-bytes', type=int, default=8 << 20,
+                     help='larger requests are refused with 413')
+  serve.add_argument('--poll-seconds', type=float, default=2.0,
+                     help='how often the serving directory is checked for a '
+                     'new version')
+  serve.add_argument('--threads', type=int, default=4,
+                     help='requests run at once')
 
   for name, text in (('submit', 'run a compiled pipeline once on Vertex AI'),
                      ('schedule', 'run a compiled pipeline on a schedule')):
@@ -213,36 +246,88 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
       schema_dir=schema_dir, **config_sections, **extra)
 
 
-_TAG_CHUNK = 2000  # sentences per progress line
+_TAG_CHUNK = 2000  # sentences per progress line of the CoNLL mode
+
+
+def _write(args: argparse.Namespace, chunks) -> None:
+  """Writes the chunks to --output as they come: a file is written whole or
+  not at all (a .partial file renamed at the end)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if args.output == '-':
+    for chunk in chunks:
+      sys.stdout.write(chunk)
+    sys.stdout.flush()
+    return
+  partial = args.output + '.partial'
+  try:
+    with tf.io.gfile.GFile(partial, 'w') as f:
+      for chunk in chunks:
+        f.write(chunk)
+    tf.io.gfile.rename(partial, args.output, overwrite=True)
+  finally:
+    if tf.io.gfile.exists(partial):
+      tf.io.gfile.remove(partial)
+  print(f'ner-pipeline tag: wrote {args.output}', file=sys.stderr)
+
+
+def _input_lines(args: argparse.Namespace):
+  """Texts from the arguments, the --input files or standard input, one
+  line at a time, with a progress bar over the files' bytes on a terminal."""
+  import io  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tqdm  # pylint: disable=g-import-not-at-top
+  if args.texts:
+    yield from args.texts
+    return
+  files = args.input or ['-']
+  total = sum(tf.io.gfile.stat(f).length for f in files if f != '-')
+  with tqdm.tqdm(total=total or None, unit='B', unit_scale=True,
+                 disable=not sys.stderr.isatty() or not total,
+                 desc='ner-pipeline tag') as bar:
+    for name in files:
+      raw = sys.stdin.buffer if name == '-' else tf.io.gfile.GFile(name, 'rb')
+      try:
+        for line in io.TextIOWrapper(raw, encoding=args.encoding,
+                                     newline=''):
+          bar.update(len(line.encode(args.encoding, 'replace')))
+          yield line.rstrip('\r\n')
+      except UnicodeDecodeError as e:
+        raise SystemExit(f'ner-pipeline tag: {name}: not valid '
+                         f'{args.encoding}: {e}') from None
 
 
 def _tag(args: argparse.Namespace) -> int:
-  """A file through the served signature: to read a model's mistakes, or to
-  score a held-out file exactly as the served model will be scored."""
+  """Text through the served signatures: raw text through tag_text, or a
+  CoNLL file through tag_tokens, to score it exactly as the served model
+  will be scored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from serving import inference, versions  # pylint: disable=g-import-not-at-top
+  model_dir = versions.model_dir(args.model)
+  if not model_dir:
+    raise SystemExit(f'ner-pipeline tag: no SavedModel in {args.model} '
+                     '(give serving_model/ of a run or a version in it)')
+  for path in args.input:
+    if path != '-' and not tf.io.gfile.exists(path):
+      raise SystemExit(f'ner-pipeline tag: no such file: {path}')
+  if not args.conll:
+    results = inference.tag_texts(model_dir, _input_lines(args))
+    _write(args, (inference.format_result(r, args.format) for r in results))
+    return 0
+  if len(args.input) != 1 or args.texts:
+    raise SystemExit('ner-pipeline tag: --conll takes one --input file')
+  return _tag_conll(args, model_dir)
+
+
+def _tag_conll(args: argparse.Namespace, model_dir: str) -> int:
   from models import conll, entity_metrics  # pylint: disable=g-import-not-at-top
-  from pipeline.outputs import latest_execution  # pylint: disable=g-import-not-at-top
   from serving import inference  # pylint: disable=g-import-not-at-top
-  model_dir = args.model
-  if not tf.io.gfile.exists(os.path.join(model_dir, 'saved_model.pb')):
-    model_dir = latest_execution(model_dir)
-    if not model_dir:
-      raise SystemExit(f'ner-pipeline tag: no SavedModel in {args.model} '
-                       '(give serving_model/ of a run or a version in it)')
-  if not tf.io.gfile.exists(args.input):
-    raise SystemExit(f'ner-pipeline tag: no such file: {args.input}')
   try:
-    if args.text:
-      sentences = [conll.Sentence(tokens=line.split(), tags=[])
-                   for line in conll.read_lines(args.input, args.encoding)
-                   if line.strip()]
-    else:
-      sentences = list(conll.read_file(args.input, args.encoding,
-                                       args.tag_scheme))
+    sentences = list(conll.read_file(args.input[0], args.encoding,
+                                     args.tag_scheme))
   except conll.ConllFormatError as e:
     raise SystemExit(f'ner-pipeline tag: {e}') from None
   if not sentences:
-    raise SystemExit(f'ner-pipeline tag: no sentences in {args.input}')
+    raise SystemExit(f'ner-pipeline tag: no sentences in {args.input[0]}')
   tagger = inference.load_tagger(model_dir)
   started, predicted = time.time(), []
   for start in range(0, len(sentences), _TAG_CHUNK):
@@ -253,28 +338,9 @@ def _tag(args: argparse.Namespace) -> int:
   tokens = sum(len(s.tokens) for s in sentences)
   print(f'ner-pipeline tag: {tokens} tokens in {time.time() - started:.1f} s '
         f'with {model_dir}', file=sys.stderr, flush=True)
-  if args.text:
-    for s, tags in zip(sentences, predicted):
-      s.tags = tags
-    text = conll.format_sentences(sentences)
-  else:
-    text = conll.format_sentences(sentences, predicted)
-  if args.output == '-':
-    sys.stdout.write(text)
-    sys.stdout.flush()
-  else:
-    partial = args.output + '.partial'
-    try:
-      with tf.io.gfile.GFile(partial, 'w') as f:
-        f.write(text)
-      tf.io.gfile.rename(partial, args.output, overwrite=True)
-    finally:
-      if tf.io.gfile.exists(partial):
-        tf.io.gfile.remove(partial)
-    print(f'ner-pipeline tag: wrote {args.output}', file=sys.stderr)
-  if not args.text:
-    print(entity_metrics.format_report(entity_metrics.score(
-        [s.tags for s in sentences], predicted)), file=sys.stderr)
+  _write(args, [conll.format_sentences(sentences, predicted)])
+  print(entity_metrics.format_report(entity_metrics.score(
+      [s.tags for s in sentences], predicted)), file=sys.stderr)
   return 0
 
 
@@ -309,6 +375,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     return _vertex(args)
   if args.command == 'tag':
     return _tag(args)
+  if args.command == 'serve':
+    from serving import server  # pylint: disable=g-import-not-at-top
+    server.serve(args.model, args.model_name, args.host, args.port,
+                 args.max_request_bytes, args.poll_seconds, args.threads)
+    return 0
   if args.command == 'compile':
     config = config_from_args(args)
     from pipeline import kubeflow_runner  # pylint: disable=g-import-not-at-top

@@ -9,8 +9,8 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PROJECT = ('benchmarks', 'pipeline', 'components', 'serving', 'models')
 # What each folder may import of the project.
 _ALLOWED = {
-    'models': {'models'},
-    'serving': {'serving', 'models'},
+    'serving': {'serving'},
+    'models': {'models', 'serving'},
     'components': {'components', 'serving', 'models'},
     'pipeline': {'pipeline', 'components', 'serving', 'models'},
     'benchmarks': set(_PROJECT),

@@ -91,3 +91,40 @@ def test_transitions_change_the_decision():
   assert crf.viterbi_decode(em, mask, forbid, zeros,
                             zeros).numpy().tolist() == [[0, 0]]
 
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_marginals_and_span_probabilities_match_brute_force(seed):
+  em, trans, start, end, mask, tags, lengths = _case(seed, batch=4, time=5)
+  token, span = crf.path_log_probs(em, mask, trans, start, end, tags)
+  first = np.array([[0, 1, 0]] * 4)
+  last = np.array([[0, 2, 2]] * 4)
+  spans = span(np.repeat(np.arange(4), 3), first.ravel(),
+               last.ravel()).numpy().reshape(4, 3)
+  token = token.numpy()
+  k = trans.shape[0]
+  for b, n in enumerate(lengths):
+    paths = list(itertools.product(range(k), repeat=int(n)))
+    weights = np.exp([_score(em[b], p, trans, start, end) for p in paths])
+    weights /= weights.sum()
+    for t in range(n):  # each token's tag
+      want = sum(w for p, w in zip(paths, weights) if p[t] == tags[b, t])
+      assert np.exp(token[b, t]) == pytest.approx(want, abs=1e-4)
+    for j, (i, e) in enumerate(zip(first[b], last[b])):
+      if e >= n:
+        continue
+      want = sum(w for p, w in zip(paths, weights)
+                 if tuple(p[i:e + 1]) == tuple(tags[b, i:e + 1]))
+      assert np.exp(spans[b, j]) == pytest.approx(want, abs=1e-4)
+
+
+def test_marginals_of_one_token_sentences_sum_to_one():
+  em = np.array([[[0.0, 2.0]], [[1.0, 0.0]]], np.float32)
+  mask = np.ones((2, 1), bool)
+  zeros = np.zeros(2, np.float32)
+  both = [np.exp(crf.path_log_probs(
+      em, mask, np.zeros((2, 2), np.float32), zeros, zeros,
+      np.full((2, 1), tag))[0].numpy()[:, 0]) for tag in (0, 1)]
+  np.testing.assert_allclose(both[0] + both[1], [1, 1], rtol=1e-5)
+  np.testing.assert_allclose(both[1], [np.exp(2) / (1 + np.exp(2)),
+                                       1 / (1 + np.e)], rtol=1e-5)

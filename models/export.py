@@ -1,0 +1,151 @@
+"""The serving SavedModel: the Transform graph, every member of the ensemble,
+and three signatures in core TensorFlow ops, so that ``tf.saved_model.load``
+or a stock TF Serving binary runs them without this project.
+
+- ``tag_text`` (``serving_default``): raw text [batch] in; tokens with tags,
+  marginal probabilities and character offsets, and entities with type,
+  text, offsets and a confidence, out (``serving.text`` tokenises).
+- ``tag_tokens``: tokens [batch, length], padded at the end with '', in;
+  ``tags`` (IOB2, 'O' at padding) and ``scores`` out.
+- ``tag_examples``: serialized ``tf.Example`` with a ``tokens`` feature (as
+  ConllExampleGen writes them), for BulkInferrer; ``tags`` and ``scores``.
+
+Scores are probabilities under the (ensemble's) CRF, by forward-backward: a
+token's score is the marginal probability of its tag; an entity's is the
+probability that its tokens carry exactly its tags (the whole span, type and
+boundaries), whatever the tags elsewhere. Outputs are dense: strings pad with
+'', offsets with -1, scores with 0.
+"""
+
+from typing import List, Sequence
+
+import keras
+import tensorflow as tf
+
+from models import crf, features
+from models import model as model_lib
+from models.preprocessing import MAX_WORD_CHARS
+from serving import text as text_lib
+
+# Tokens per piece of a long text (CoNLL-2003 sentences run to 124 tokens).
+MAX_PIECE_TOKENS = 128
+SIGNATURES = ('tag_text', 'tag_tokens', 'tag_examples')
+
+
+class TaggerServing(tf.Module):
+  """The exported module; see the module docstring for its signatures."""
+
+  def __init__(self, models: Sequence[keras.Model], tft_layer,
+               tag_names: Sequence[str]):
+    super().__init__()
+    self.models = list(models)
+    self.tft_layer = tft_layer
+    self.tag_names = tf.constant(list(tag_names))
+
+  def _inputs(self, tokens):
+    transformed = self.tft_layer({features.TOKENS: tf.sparse.from_dense(tokens)})
+    shape = tf.shape(tokens, out_type=tf.int64)
+    inputs = {
+        key: tf.sparse.to_dense(tf.sparse.reset_shape(transformed[key], shape))
+        for key in (features.TOKEN_IDS, features.CASING)}
+    chars = tf.sparse.to_dense(tf.sparse.reset_shape(
+        transformed[features.CHAR_IDS], shape * [1, MAX_WORD_CHARS]))
+    inputs[features.CHAR_IDS] = tf.reshape(
+        chars, [shape[0], shape[1], MAX_WORD_CHARS])
+    return inputs
+
+  def _tag(self, tokens):
+    """Tags (IOB2, 'O' at padding), token log probabilities, the span
+    function of ``crf.path_log_probs`` and the mask, for tokens [B, T]
+    padded at the end with '' (an empty token inside a row is a token)."""
+    width = tf.shape(tokens)[1]
+    positions = tf.range(width)[None, :]
+    lengths = tf.reduce_max(tf.where(tf.not_equal(tokens, ''), positions + 1,
+                                     0), axis=1)
+    mask = positions < lengths[:, None]
+    emissions, transitions, start, end = model_lib.potentials(
+        self.models, self._inputs(tokens))
+    ids = crf.viterbi_decode(emissions, mask, transitions, start, end)
+    token, span = crf.path_log_probs(emissions, mask, transitions, start, end,
+                                     ids)
+    tags = tf.where(mask, tf.gather(self.tag_names, ids), 'O')
+    return model_lib.repair_iob2(tags), token, span, mask
+
+  def _tokens_out(self, tokens):
+    tags, token, _, mask = self._tag(tokens)
+    return {'tags': tags, 'scores': tf.where(mask, tf.exp(token), 0.0)}
+
+  @tf.function(input_signature=[
+      tf.TensorSpec([None, None], tf.string, name='tokens')])
+  def tag_tokens(self, tokens):
+    return self._tokens_out(tokens)
+
+  @tf.function(input_signature=[
+      tf.TensorSpec([None], tf.string, name='examples')])
+  def tag_examples(self, examples):
+    parsed = tf.io.parse_example(
+        examples, {features.TOKENS: tf.io.VarLenFeature(tf.string)})
+    return self._tokens_out(
+        tf.sparse.to_dense(parsed[features.TOKENS], default_value=''))
+
+  @tf.function(input_signature=[
+      tf.TensorSpec([None], tf.string, name='text')])
+  def tag_text(self, text):
+    tokens, starts, ends = text_lib.tokenize(text)
+    piece = text_lib.pieces(tokens, MAX_PIECE_TOKENS)
+    count = tf.maximum(tf.reduce_max(piece) + 1, 0)
+    by_piece = tf.RaggedTensor.from_value_rowids(tokens.flat_values, piece,
+                                                 nrows=count)
+    # One more one-token piece, so that the tagger never sees an empty
+    # batch; its results are dropped.
+    padded = tf.concat([by_piece, tf.ragged.constant([['.']])],
+                       axis=0).to_tensor('')
+    tags, token, span, mask = self._tag(padded)
+    tags, token, mask = tags[:-1], token[:-1], mask[:-1]
+    rows = tokens.value_rowids()
+
+    def per_row(values, ids, default):
+      return tf.RaggedTensor.from_value_rowids(
+          values, ids, nrows=tokens.nrows()).to_tensor(default)
+
+    flat_tags = tf.boolean_mask(tags, mask)
+    out = {
+        'tokens': tokens.to_tensor(''),
+        'tags': per_row(flat_tags, rows, ''),
+        'scores': per_row(tf.exp(tf.boolean_mask(token, mask)), rows, 0.0),
+        'token_start': starts.to_tensor(-1),
+        'token_end': ends.to_tensor(-1),
+    }
+    piece_row, first, last, kind = text_lib.entity_spans(tags)
+    offset = tf.gather(by_piece.row_splits, piece_row)
+    first_token, last_token = offset + first, offset + last
+    entity_row = tf.gather(rows, first_token)
+    entity_start = tf.gather(starts.flat_values, first_token)
+    entity_end = tf.gather(ends.flat_values, last_token)
+    ragged = lambda v: tf.RaggedTensor.from_value_rowids(
+        v, entity_row, nrows=tokens.nrows())
+    entity_text = text_lib.span_text(
+        tf.strings.unicode_split(text, 'UTF-8'), ragged(entity_start),
+        ragged(entity_end))
+    out.update({
+        'entity_type': per_row(kind, entity_row, ''),
+        'entity_text': entity_text.to_tensor(''),
+        'entity_start': per_row(entity_start, entity_row, -1),
+        'entity_end': per_row(entity_end, entity_row, -1),
+        'entity_score': per_row(tf.exp(span(piece_row, first, last)),
+                                entity_row, 0.0),
+    })
+    return out
+
+
+def save(module: TaggerServing, path: str) -> None:
+  signatures = {name: getattr(module, name).get_concrete_function()
+                for name in SIGNATURES}
+  signatures['serving_default'] = signatures['tag_text']
+  tf.saved_model.save(module, path, signatures=signatures)
+
+
+def export(models: Sequence[keras.Model], tft_output, tag_names: List[str],
+           path: str) -> None:
+  save(TaggerServing(models, tft_output.transform_features_layer(),
+                     tag_names), path)
