@@ -116,8 +116,15 @@ model = tf.saved_model.load(sys.argv[1])
 tokens = tf.constant([['John', 'Smith', 'visited', 'Paris', 'on', 'Monday', '.'],
                       ['Reuters', 'said', '.', '', '', '', '']])
 tags = model.signatures['tag_tokens'](tokens=tokens)['tags']
+text = 'John Smith visited Paris on Monday.'
+out = model.signatures['serving_default'](text=tf.constant([text, '']))
 print(json.dumps({'shape': tags.shape.as_list(),
-                  'tags': tags.numpy().astype(str).tolist()}))
+                  'tags': tags.numpy().astype(str).tolist(),
+                  'text': {k: v.numpy().tolist() for k, v in out.items()
+                           if v.dtype != tf.string},
+                  'text_strings': {k: v.numpy().astype(str).tolist()
+                                   for k, v in out.items()
+                                   if v.dtype == tf.string}}))
 '''
 
 
@@ -135,14 +142,25 @@ def test_pushed_model_tags_raw_tokens_without_project_code(first_run):
   assert result['tags'][1][3:] == ['O'] * 4
   assert set(result['tags'][1]) <= {'O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC',
                                     'B-ORG', 'I-ORG', 'B-MISC', 'I-MISC'}
+  # Raw text: tokenised in the graph, entities with offsets and confidence.
+  strings, numbers = result['text_strings'], result['text']
+  assert strings['tokens'][0] == ['John', 'Smith', 'visited', 'Paris', 'on',
+                                  'Monday', '.']
+  assert strings['tags'][0] == result['tags'][0]
+  assert strings['entity_type'][0][:2] == ['PER', 'LOC']
+  assert strings['entity_text'][0][:2] == ['John Smith', 'Paris']
+  assert numbers['entity_start'][0][:2] == [0, 19]
+  assert numbers['entity_end'][0][:2] == [10, 24]
+  assert all(0.5 < s <= 1 for s in numbers['entity_score'][0][:2])
+  assert set(strings['tokens'][1]) <= {''}  # an empty text: padding only
 
 
 def test_cli_tags_a_conll_file_as_the_evaluator_scored_it(first_run, tmp_path,
                                                          capsys):
   config, paths = first_run
   out = tmp_path / 'eval.tagged'
-  assert cli.main(['tag', '--model', config.serving_dir, '--input',
-                   paths['eval'], '--output', str(out)]) == 0
+  assert cli.main(['tag', '--model', config.serving_dir, '--conll',
+                   '--input', paths['eval'], '--output', str(out)]) == 0
   report = capsys.readouterr().err
   sentences = list(conll.read_file(paths['eval']))
   blocks = out.read_text().rstrip('\n').split('\n\n')
@@ -166,26 +184,45 @@ def test_cli_tags_a_conll_file_as_the_evaluator_scored_it(first_run, tmp_path,
   assert f'{len(sentences)}/{len(sentences)} sentences' in report
 
 
-def test_cli_tags_plain_text_and_refuses_bad_input(first_run, tmp_path,
-                                                   capsys):
+def test_cli_tags_raw_text_and_refuses_bad_input(first_run, tmp_path, capsys,
+                                                 monkeypatch):
   config, _ = first_run
   version = outputs.latest_execution(config.serving_dir)
   text = tmp_path / 'in.txt'
-  text.write_text('John Smith visited Paris on Monday .\n\nReuters said .\n')
-  assert cli.main(['tag', '--model', version, '--input', str(text),
-                   '--text']) == 0
-  first, second = capsys.readouterr().out.rstrip('\n').split('\n\n')
-  assert [line.split() for line in first.split('\n')] == [
-      ['John', 'B-PER'], ['Smith', 'I-PER'], ['visited', 'O'],
-      ['Paris', 'B-LOC'], ['on', 'O'], ['Monday', 'O'], ['.', 'O']]
-  assert [line.split()[0] for line in second.split('\n')] == [
-      'Reuters', 'said', '.']
+  text.write_text('John Smith visited Paris on Monday.\n\nReuters said so.\n')
+  out = tmp_path / 'out.jsonl'
+  assert cli.main(['tag', '--model', config.serving_dir, '--input', str(text),
+                   '--format', 'jsonl', '--output', str(out)]) == 0
+  lines = [json.loads(line) for line in out.read_text().splitlines()]
+  assert [line['text'] for line in lines] == [
+      'John Smith visited Paris on Monday.', '', 'Reuters said so.']
+  assert [(e['type'], e['text'], e['start'], e['end'])
+          for e in lines[0]['entities']] == [('PER', 'John Smith', 0, 10),
+                                             ('LOC', 'Paris', 19, 24)]
+  assert lines[1]['entities'] == []
+  capsys.readouterr()
+  assert cli.main(['tag', '--model', version, '--format', 'conll',
+                   'John Smith visited Paris.']) == 0
+  assert [line.split() for line in capsys.readouterr().out.split('\n')
+          if line] == [['John', 'B-PER'], ['Smith', 'I-PER'],
+                       ['visited', 'O'], ['Paris', 'B-LOC'], ['.', 'O']]
+  monkeypatch.setattr(sys, 'stdin', open(text))
+  assert cli.main(['tag', '--model', version]) == 0
+  shown = capsys.readouterr().out.splitlines()
+  assert shown[0] == 'John Smith visited Paris on Monday.'
+  assert shown[1].split('\t')[:2] == ['  PER', '0-10']
   bad, out = tmp_path / 'bad.conll', tmp_path / 'bad.tagged'
   bad.write_text('Paris B-LOC\nsaid\n')
   with pytest.raises(SystemExit, match=f'{bad}:2: expected at least 2'):
-    cli.main(['tag', '--model', version, '--input', str(bad), '--output',
-              str(out)])
+    cli.main(['tag', '--model', version, '--conll', '--input', str(bad),
+              '--output', str(out)])
   assert not os.path.exists(out)
+  latin = tmp_path / 'latin.txt'
+  latin.write_bytes(b'caf\xe9\n')
+  with pytest.raises(SystemExit, match='not valid utf-8'):
+    cli.main(['tag', '--model', version, '--input', str(latin), '--output',
+              str(out)])
+  assert not os.path.exists(out) and not os.path.exists(str(out) + '.partial')
   with pytest.raises(SystemExit, match='no SavedModel'):
     cli.main(['tag', '--model', str(tmp_path), '--input', str(text)])
 
