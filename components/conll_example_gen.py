@@ -38,8 +38,13 @@ def _options(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
   return json_format.MessageToDict(struct)
 
 
-def _parse_file(path: str, encoding: str,
-                scheme: str) -> Iterator[tf.train.Example]:
+def _parse_file(path: str, encoding: str, scheme: str,
+                text_lines: bool) -> Iterator[tf.train.Example]:
+  if text_lines:  # raw text to tag: one example per non-blank line
+    for line in conll.read_lines(path, encoding):
+      if line.strip():
+        yield features.text_example(line)
+    return
   for sentence in conll.read_file(path, encoding=encoding, scheme=scheme):
     yield features.to_example(sentence)
 
@@ -88,7 +93,8 @@ def _ConllToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
           | 'Reshuffle' >> beam.Reshuffle()
           | 'Parse' >> beam.FlatMap(
               _parse_file, options.get('encoding', 'utf-8'),
-              options.get('tag_scheme', 'auto')))
+              options.get('tag_scheme', 'auto'),
+              bool(options.get('text_lines', False))))
 
 
 class Executor(base_example_gen_executor.BaseExampleGenExecutor):
@@ -108,13 +114,15 @@ class ConllExampleGen(FileBasedExampleGen):
     tag_scheme: auto, iob1, iob2 or bioes; tags are written as IOB2.
     span_window: with {SPAN} patterns, read the newest N spans together (a
       rolling window); the output artifact carries the newest span number.
+    text_lines: the files are raw text to tag, not CoNLL: one example with a
+      ``text`` feature per non-blank line (the input of BulkInferrer).
   """
 
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
   def __init__(self, input_base: str, input_config: example_gen_pb2.Input,
                encoding: str = 'utf-8', tag_scheme: str = 'auto',
-               span_window: int = 1, **kwargs):
+               span_window: int = 1, text_lines: bool = False, **kwargs):
     if tag_scheme not in TAG_SCHEMES:
       raise ValueError(f'tag_scheme must be one of {TAG_SCHEMES}')
     ''.encode(encoding)  # fail now on an unknown encoding name
@@ -122,7 +130,7 @@ class ConllExampleGen(FileBasedExampleGen):
     if span_window < 1:
       raise ValueError('span_window must be at least 1')
     struct.update({'encoding': encoding, 'tag_scheme': tag_scheme,
-                   'span_window': span_window,
+                   'span_window': span_window, 'text_lines': text_lines,
                    'patterns': [s.pattern for s in input_config.splits]})
     packed = any_pb2.Any()
     packed.Pack(struct)

@@ -52,7 +52,8 @@ def to_iob2(tags: Sequence[str], scheme: str = 'auto') -> List[str]:
   its ``E-``/``S-`` (or BILOU ``L-``/``U-``) prefixes.
   """
   if scheme not in TAG_SCHEMES:
-    raise ValueError(f'unknown tag scheme {scheme!r}; choose from {TAG_SCHEMES}')
+    raise ValueError(f'unknown tag scheme {scheme!r}; choose from '
+                     f'{TAG_SCHEMES}')
   out = []
   prev_type = None  # type of the entity the previous token belongs to
   for tag in tags:
@@ -143,6 +144,23 @@ def read_lines(path: str, encoding: str = 'utf-8') -> List[str]:
         path, line, f'cannot decode as {encoding} (byte {data[e.start]:#x}); '
         'pass the right encoding, e.g. latin-1') from None
   return text.splitlines()
+
+
+def looks_like_conll(lines: Iterable[str], sample: int = 200) -> bool:
+  """Whether text lines are CoNLL (every non-blank line of the first
+  ``sample`` has 2+ columns ending in a tag, or is -DOCSTART-) rather than
+  raw text, one text per line."""
+  seen = 0
+  for line in lines:
+    cols = line.split()
+    if not cols or cols[0] == DOCSTART:
+      continue
+    if len(cols) < 2 or not _TAG_RE.match(cols[-1]):
+      return False
+    seen += 1
+    if seen == sample:
+      break
+  return seen > 0
 
 
 def read_file(path: str, encoding: str = 'utf-8',

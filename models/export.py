@@ -8,7 +8,8 @@ or a stock TF Serving binary runs them without this project.
 - ``tag_tokens``: tokens [batch, length], padded at the end with '', in;
   ``tags`` (IOB2, 'O' at padding) and ``scores`` out.
 - ``tag_examples``: serialized ``tf.Example`` with a ``tokens`` feature (as
-  ConllExampleGen writes them), for BulkInferrer; ``tags`` and ``scores``.
+  ConllExampleGen writes them) or a raw ``text`` (one line of a text file),
+  for BulkInferrer; ``tokens``, ``tags`` and ``scores``.
 
 Scores are probabilities under the (ensemble's) CRF, by forward-backward: a
 token's score is the marginal probability of its tag; an entity's is the
@@ -71,27 +72,16 @@ class TaggerServing(tf.Module):
     tags = tf.where(mask, tf.gather(self.tag_names, ids), 'O')
     return model_lib.repair_iob2(tags), token, span, mask
 
-  def _tokens_out(self, tokens):
-    tags, token, _, mask = self._tag(tokens)
-    return {'tags': tags, 'scores': tf.where(mask, tf.exp(token), 0.0)}
-
   @tf.function(input_signature=[
       tf.TensorSpec([None, None], tf.string, name='tokens')])
   def tag_tokens(self, tokens):
-    return self._tokens_out(tokens)
+    tags, token, _, mask = self._tag(tokens)
+    return {'tags': tags, 'scores': tf.where(mask, tf.exp(token), 0.0)}
 
-  @tf.function(input_signature=[
-      tf.TensorSpec([None], tf.string, name='examples')])
-  def tag_examples(self, examples):
-    parsed = tf.io.parse_example(
-        examples, {features.TOKENS: tf.io.VarLenFeature(tf.string)})
-    return self._tokens_out(
-        tf.sparse.to_dense(parsed[features.TOKENS], default_value=''))
-
-  @tf.function(input_signature=[
-      tf.TensorSpec([None], tf.string, name='text')])
-  def tag_text(self, text):
-    tokens, starts, ends = text_lib.tokenize(text)
+  def _tag_ragged(self, tokens):
+    """Tags and scores of the flat tokens of ``tokens`` [batch, (n)], tagged
+    in pieces (``text_lib.pieces``), and the entities: their input row,
+    first and last flat token, type and log probability."""
     piece = text_lib.pieces(tokens, MAX_PIECE_TOKENS)
     count = tf.maximum(tf.reduce_max(piece) + 1, 0)
     by_piece = tf.RaggedTensor.from_value_rowids(tokens.flat_values, piece,
@@ -102,38 +92,58 @@ class TaggerServing(tf.Module):
                        axis=0).to_tensor('')
     tags, token, span, mask = self._tag(padded)
     tags, token, mask = tags[:-1], token[:-1], mask[:-1]
-    rows = tokens.value_rowids()
+    piece_row, first, last, kind = text_lib.entity_spans(tags)
+    offset = tf.gather(by_piece.row_splits, piece_row)
+    entities = {'row': tf.gather(tokens.value_rowids(), offset + first),
+                'first': offset + first, 'last': offset + last,
+                'type': kind, 'log_prob': span(piece_row, first, last)}
+    return (tf.boolean_mask(tags, mask), tf.exp(tf.boolean_mask(token, mask)),
+            entities)
 
-    def per_row(values, ids, default):
-      return tf.RaggedTensor.from_value_rowids(
-          values, ids, nrows=tokens.nrows()).to_tensor(default)
+  @tf.function(input_signature=[
+      tf.TensorSpec([None], tf.string, name='examples')])
+  def tag_examples(self, examples):
+    """Examples with ``tokens`` (ConllExampleGen's) or a raw ``text``
+    (tokenised as tag_text does): their tokens, tags and scores."""
+    parsed = tf.io.parse_example(examples, {
+        features.TOKENS: tf.io.VarLenFeature(tf.string),
+        features.TEXT: tf.io.FixedLenFeature([], tf.string, default_value='')})
+    given = tf.RaggedTensor.from_sparse(parsed[features.TOKENS])
+    from_text, _, _ = text_lib.tokenize(parsed[features.TEXT])
+    has_text = tf.not_equal(parsed[features.TEXT], '')
+    rows = tf.range(tf.shape(examples, out_type=tf.int64)[0])
+    tokens = tf.gather(tf.concat([given, from_text], axis=0),
+                       tf.where(has_text, rows + tf.size(rows, tf.int64),
+                                rows))
+    tags, scores, _ = self._tag_ragged(tokens)
+    return {'tokens': tokens.to_tensor(''),
+            'tags': tokens.with_flat_values(tags).to_tensor(''),
+            'scores': tokens.with_flat_values(scores).to_tensor(0.0)}
 
-    flat_tags = tf.boolean_mask(tags, mask)
+  @tf.function(input_signature=[
+      tf.TensorSpec([None], tf.string, name='text')])
+  def tag_text(self, text):
+    tokens, starts, ends = text_lib.tokenize(text)
+    tags, scores, entities = self._tag_ragged(tokens)
     out = {
         'tokens': tokens.to_tensor(''),
-        'tags': per_row(flat_tags, rows, ''),
-        'scores': per_row(tf.exp(tf.boolean_mask(token, mask)), rows, 0.0),
+        'tags': tokens.with_flat_values(tags).to_tensor(''),
+        'scores': tokens.with_flat_values(scores).to_tensor(0.0),
         'token_start': starts.to_tensor(-1),
         'token_end': ends.to_tensor(-1),
     }
-    piece_row, first, last, kind = text_lib.entity_spans(tags)
-    offset = tf.gather(by_piece.row_splits, piece_row)
-    first_token, last_token = offset + first, offset + last
-    entity_row = tf.gather(rows, first_token)
-    entity_start = tf.gather(starts.flat_values, first_token)
-    entity_end = tf.gather(ends.flat_values, last_token)
-    ragged = lambda v: tf.RaggedTensor.from_value_rowids(
-        v, entity_row, nrows=tokens.nrows())
-    entity_text = text_lib.span_text(
-        tf.strings.unicode_split(text, 'UTF-8'), ragged(entity_start),
-        ragged(entity_end))
+    per_row = lambda v: tf.RaggedTensor.from_value_rowids(
+        v, entities['row'], nrows=tokens.nrows())
+    entity_start = per_row(tf.gather(starts.flat_values, entities['first']))
+    entity_end = per_row(tf.gather(ends.flat_values, entities['last']))
+    entity_text = text_lib.span_text(tf.strings.unicode_split(text, 'UTF-8'),
+                                     entity_start, entity_end)
     out.update({
-        'entity_type': per_row(kind, entity_row, ''),
+        'entity_type': per_row(entities['type']).to_tensor(''),
         'entity_text': entity_text.to_tensor(''),
-        'entity_start': per_row(entity_start, entity_row, -1),
-        'entity_end': per_row(entity_end, entity_row, -1),
-        'entity_score': per_row(tf.exp(span(piece_row, first, last)),
-                                entity_row, 0.0),
+        'entity_start': entity_start.to_tensor(-1),
+        'entity_end': entity_end.to_tensor(-1),
+        'entity_score': per_row(tf.exp(entities['log_prob'])).to_tensor(0.0),
     })
     return out
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from models.conll import Sentence
 
 TOKENS = 'tokens'
+TEXT = 'text'  # raw text to tag (an inference input)
 TAGS = 'tags'
 POS = 'pos'
 CHUNK = 'chunk'
@@ -33,6 +34,11 @@ def to_example(sentence: Sentence) -> tf.train.Example:
   if sentence.chunk is not None:
     feature[CHUNK] = _bytes(sentence.chunk)
   return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def text_example(text: str) -> tf.train.Example:
+  return tf.train.Example(features=tf.train.Features(
+      feature={TEXT: _bytes([text])}))
 
 
 def from_example(example: tf.train.Example) -> Dict[str, List[str]]:

@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
                     'the blessing gate use it')
   data.add_argument('--test', help='optional test CoNLL file, ingested as a '
                     'third split')
+  data.add_argument('--infer', metavar='PATH',
+                    help='a CoNLL file or raw text (one text per line) to tag '
+                    'with the blessed model in the run (BulkInferrer, '
+                    'through tag_examples)')
   _add_reading_options(data)
   data.add_argument('--schema-dir', default='',
                     help='directory with a schema.pbtxt to validate against '
@@ -196,6 +200,19 @@ def _add_common_options(parser: argparse.ArgumentParser,
                  '(replaces the defaults)')
 
 
+def _is_conll(path: str, encoding: str) -> bool:
+  """Whether a file to tag is CoNLL rather than raw text, from its start."""
+  import itertools  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from models import conll  # pylint: disable=g-import-not-at-top
+  if not tf.io.gfile.exists(path) or tf.io.gfile.isdir(path):
+    raise SystemExit(f'ner-pipeline: no such file: {path}')
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    lines = [line.decode(encoding, 'replace')
+             for line in itertools.islice(f, 400)]
+  return conll.looks_like_conll(lines)
+
+
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   output = os.path.abspath(args.output)
   config_sections = options.sections(args)
@@ -229,6 +246,9 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   elif args.command == 'run' and not (train and eval_):
     raise SystemExit('ner-pipeline: give both --train and --eval, or neither '
                      'for the synthetic demo')
+  if getattr(args, 'infer', None):
+    extra.update(infer=args.infer, infer_text=not _is_conll(args.infer,
+                                                              args.encoding))
   data_files = (train, eval_, test) if args.command == 'run' else ()
   for path in (*data_files, embedding.pretrained_path, *unlabeled):
     if path and '://' not in path and not os.path.exists(path):

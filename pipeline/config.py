@@ -30,6 +30,10 @@ class PipelineConfig:
   train: str
   eval: str
   test: str = ''
+  # A file to tag with the blessed model (BulkInferrer): CoNLL, or raw text
+  # (one text per line) when infer_text.
+  infer: str = ''
+  infer_text: bool = False
   data_root: str = ''
   span_window: int = 1
   encoding: str = 'utf-8'

@@ -40,6 +40,10 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
                    ('precision', 'recall', 'f1', 'per_type')}
     out['blessed'] = metrics['blessed']
     out['gate'] = metrics['reason']
+  inferred = latest_execution(
+      os.path.join(root, 'BulkInferrer', 'output_examples'))
+  if config.infer and inferred:
+    out['inference'] = inferred
   versions = sorted(v.strip('/') for v in tf.io.gfile.listdir(
       config.serving_dir)) if tf.io.gfile.isdir(config.serving_dir) else []
   out['serving_versions'] = versions

@@ -106,6 +106,7 @@ def create_components(config: PipelineConfig,
       baseline_model=model_resolver.outputs['model'],
       min_f1=params.get('min_f1', config.gate.min_f1),
       max_f1_drop=params.get('max_f1_drop', config.gate.max_f1_drop))
+  inference = bulk_inference(config, trainer, evaluator)
   pusher = tfx.components.Pusher(
       model=trainer.outputs['model'],
       model_blessing=evaluator.outputs['blessing'],
@@ -114,7 +115,39 @@ def create_components(config: PipelineConfig,
               base_directory=config.serving_dir)))
   return [example_gen, statistics_gen, schema_importer, example_validator,
           validation_gate, embedding_gen, transform, trainer, model_resolver,
-          evaluator, pusher]
+          evaluator, pusher, *inference]
+
+
+# BulkInferrer's output columns: the tag_examples output, then the feature
+# name it gets in the output examples.
+INFERENCE_COLUMNS = {'tokens': 'inferred_tokens', 'tags': 'inferred_tags',
+                     'scores': 'inferred_scores'}
+
+
+def bulk_inference(config: PipelineConfig, trainer, evaluator) -> List:
+  """With ``config.infer``: an ExampleGen for that file and a BulkInferrer
+  that tags it through ``tag_examples`` with the model, once blessed; its
+  output examples hold the input's features plus INFERENCE_COLUMNS."""
+  if not config.infer:
+    return []
+  path = config.infer if '://' in config.infer else os.path.abspath(
+      config.infer)
+  folder, name = path.rsplit('/', 1)
+  infer_gen = ConllExampleGen(
+      input_base=folder or '/', input_config=input_config({'infer': name}),
+      encoding=config.encoding, tag_scheme=config.tag_scheme,
+      text_lines=config.infer_text).with_id('InferExampleGen')
+  columns = [tfx.proto.PredictOutputCol(output_key=key, output_column=column)
+             for key, column in INFERENCE_COLUMNS.items()]
+  inferrer = tfx.components.BulkInferrer(
+      examples=infer_gen.outputs['examples'], model=trainer.outputs['model'],
+      model_blessing=evaluator.outputs['blessing'],
+      data_spec=tfx.proto.DataSpec(),
+      model_spec=tfx.proto.ModelSpec(model_signature_name=['tag_examples']),
+      output_example_spec=tfx.proto.OutputExampleSpec(output_columns_spec=[
+          tfx.proto.OutputColumnsSpec(predict_output=tfx.proto.PredictOutput(
+              output_columns=columns))]))
+  return [infer_gen, inferrer]
 
 
 def create_pipeline(config: PipelineConfig,

@@ -59,6 +59,19 @@ def test_options_reach_the_config(tmp_path):
                                             'serving_model')
 
 
+def test_infer_file_is_read_as_conll_or_as_raw_text(tmp_path):
+  conll_file, text = tmp_path / 'a.conll', tmp_path / 'notes.txt'
+  conll_file.write_text('-DOCSTART- O\n\nPeter B-PER\nwent O\n')
+  text.write_text('Peter went to Paris.\nSo did Mary.\n')
+  for path, is_text in ((conll_file, False), (text, True)):
+    config = cli.config_from_args(_args('--train', str(conll_file), '--eval',
+                                        str(conll_file), '--infer', str(path),
+                                        '--output', str(tmp_path / 'o')))
+    assert (config.infer, config.infer_text) == (str(path), is_text)
+  with pytest.raises(SystemExit, match='no such file'):
+    cli.config_from_args(_args('--infer', str(tmp_path / 'absent')))
+
+
 def test_missing_files_and_half_given_data_are_refused(tmp_path):
   with pytest.raises(SystemExit, match='no such file'):
     cli.config_from_args(_args('--train', str(tmp_path / 'x'), '--eval',

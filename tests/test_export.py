@@ -88,9 +88,14 @@ def test_tag_tokens_and_tag_examples_agree_with_tag_text(module):
   example = tf.train.Example(features=tf.train.Features(feature={
       features.TOKENS: tf.train.Feature(bytes_list=tf.train.BytesList(
           value=[t.encode() for t in tokens]))}))
+  raw = tf.train.Example(features=tf.train.Features(feature={
+      features.TEXT: tf.train.Feature(bytes_list=tf.train.BytesList(
+          value=[text.encode()]))}))
   from_examples = module.tag_examples(tf.constant(
-      [example.SerializeToString()]))
-  assert [_decode(t) for t in from_examples['tags'].numpy()[0]] == tags[0]
+      [example.SerializeToString(), raw.SerializeToString()]))
+  for i in range(2):  # given tokens, then a raw text tokenised in the graph
+    assert [_decode(t) for t in from_examples['tokens'].numpy()[i]] == tokens
+    assert [_decode(t) for t in from_examples['tags'].numpy()[i]] == tags[0]
 
 
 def test_sentences_of_a_long_text_are_tagged_as_alone(module):

@@ -10,6 +10,7 @@ import tempfile
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from models import conll, features
 from models.config import EmbeddingConfig, GateConfig, TrainerConfig
@@ -53,8 +54,10 @@ def first_run(tmp_path_factory):
     s.chunk = None
   with open(paths['eval'], 'w') as f:
     f.write(conll.format_sentences(sentences))
-  # Two ensemble members: the served model decodes their mean scores.
+  # Two ensemble members: the served model decodes their mean scores. The
+  # test file is also tagged in the run (BulkInferrer).
   config = _config(out, paths, ensemble=2)
+  config.infer = paths['test']
   with pytest.MonkeyPatch.context() as monkeypatch:
     _private_tempdir(out, monkeypatch)
     local_runner.run(config)
@@ -227,6 +230,35 @@ def test_cli_tags_raw_text_and_refuses_bad_input(first_run, tmp_path, capsys,
     cli.main(['tag', '--model', str(tmp_path), '--input', str(text)])
 
 
+def _inferred(config):
+  """The examples BulkInferrer wrote, as dicts of value lists."""
+  folder = _latest(config.pipeline_root, 'BulkInferrer', 'output_examples')
+  files = tf.io.gfile.glob(os.path.join(folder, 'Split-infer', '*'))
+  out = []
+  for record in tf.data.TFRecordDataset(files, compression_type='GZIP'):
+    example = tf.train.Example.FromString(record.numpy())
+    out.append({k: list(v.bytes_list.value) or list(v.float_list.value)
+                for k, v in example.features.feature.items()})
+  return out
+
+
+def test_bulk_inference_tags_the_infer_file_with_the_blessed_model(first_run):
+  config, paths = first_run
+  from serving import inference
+  rows = _inferred(config)
+  sentences = list(conll.read_file(paths['test']))
+  assert len(rows) == len(sentences)
+  tagger = inference.load_tagger(outputs.latest_execution(config.serving_dir))
+  for row in rows:
+    tokens = [t.decode() for t in row['tokens']]
+    assert [t.decode() for t in row['inferred_tokens']] == tokens
+    assert [t.decode() for t in row['inferred_tags']] == tagger([tokens])[0]
+    assert len(row['inferred_scores']) == len(tokens)
+    assert all(0 < p <= 1 for p in row['inferred_scores'])
+  assert outputs.summary(config, 0)['inference'].startswith(
+      config.pipeline_root)
+
+
 def test_summary_reads_back_the_run(first_run):
   config, _ = first_run
   result = outputs.summary(config, started=0)
@@ -348,6 +380,9 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
   paths = _small_data(tmp_path / 'data')
   config = _config(tmp_path, paths, beam_args=beam_args, epochs=2)
   config.gate.min_f1 = 0.0
+  raw = tmp_path / 'data' / 'notes.txt'  # raw text to tag in the run
+  raw.write_text('John Smith visited Paris.\n\nAcme Corp. hired Mary.\n')
+  config.infer, config.infer_text = str(raw), True
   folder = _private_tempdir(tmp_path, monkeypatch)
   local_runner.run(config)
   assert os.listdir(folder) == []  # Beam's staging and workers' files too
@@ -355,6 +390,11 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
   examples = _latest(config.pipeline_root, 'ConllExampleGen', 'examples')
   assert len(list(features.read_split(
       os.path.join(examples, 'Split-train')))) == 60
+  inferred = _inferred(config)
+  assert sorted(r['text'][0].decode() for r in inferred) == [
+      'Acme Corp. hired Mary.', 'John Smith visited Paris.']
+  for row in inferred:
+    assert len(row['inferred_tags']) == len(row['inferred_tokens']) > 3
 
 
 # A run that prints its scratch folder, then works for two minutes.
