@@ -30,3 +30,11 @@ def parse_settings(pairs) -> dict:
       raise SystemExit(f'--set takes name=value, not {pair!r}')
     settings[name] = json.loads(value)
   return settings
+
+
+def report(figures: dict, output: str = '') -> None:
+  """Prints the figures as JSON, and writes them to ``output`` if given."""
+  print(json.dumps(figures, indent=2))
+  if output:
+    with open(output, 'w') as f:
+      json.dump(figures, f, indent=2)

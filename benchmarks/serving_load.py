@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 
+from benchmarks import common
 from benchmarks.common import DATA, ROOT
 from benchmarks.tokenizer import detokenize
 from models import conll
@@ -121,10 +122,7 @@ def main(argv=None):
   finally:
     server.terminate()
     server.wait(timeout=60)
-  print(json.dumps(figures, indent=2))
-  if args.output:
-    with open(args.output, 'w') as f:
-      json.dump(figures, f, indent=2)
+  common.report(figures, args.output)
   return 0
 
 

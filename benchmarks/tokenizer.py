@@ -8,12 +8,12 @@ tokenised in the graph and tagged, against the gold tokens and against
 """
 
 import argparse
-import json
 import os
 import sys
 import time
 from typing import List, Set, Tuple
 
+from benchmarks import common
 from benchmarks.common import DATA
 from models import conll, entity_metrics
 from serving import inference, versions
@@ -89,10 +89,7 @@ def main(argv=None):
       'tag_tokens_tokens_per_second': round(tokens / token_seconds),
       'model': model_dir,
   }
-  print(json.dumps(figures, indent=2))
-  if args.output:
-    with open(args.output, 'w') as f:
-      json.dump(figures, f, indent=2)
+  common.report(figures, args.output)
   return 0
 
 
