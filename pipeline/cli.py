@@ -293,7 +293,7 @@ def _write(args: argparse.Namespace, chunks) -> None:
 def _input_lines(args: argparse.Namespace):
   """Texts from the arguments, the --input files or standard input, one
   line at a time, with a progress bar over the files' bytes on a terminal."""
-  import io  # pylint: disable=g-import-not-at-top
+  import codecs  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tqdm  # pylint: disable=g-import-not-at-top
   if args.texts:
@@ -306,14 +306,14 @@ def _input_lines(args: argparse.Namespace):
                  desc='ner-pipeline tag') as bar:
     for name in files:
       raw = sys.stdin.buffer if name == '-' else tf.io.gfile.GFile(name, 'rb')
-      try:
-        for line in io.TextIOWrapper(raw, encoding=args.encoding,
-                                     newline=''):
-          bar.update(len(line.encode(args.encoding, 'replace')))
-          yield line.rstrip('\r\n')
-      except UnicodeDecodeError as e:
-        raise SystemExit(f'ner-pipeline tag: {name}: not valid '
-                         f'{args.encoding}: {e}') from None
+      decode = codecs.getincrementaldecoder(args.encoding)().decode
+      for number, line in enumerate(raw, start=1):
+        bar.update(len(line))
+        try:
+          yield decode(line).rstrip('\r\n')
+        except UnicodeDecodeError as e:
+          raise SystemExit(f'ner-pipeline tag: {name}:{number}: not valid '
+                           f'{args.encoding}: {e}') from None
 
 
 def _tag(args: argparse.Namespace) -> int:
