@@ -40,6 +40,11 @@ class TaggerServing(tf.Module):
                tag_names: Sequence[str]):
     super().__init__()
     self.models = list(models)
+    # The TensorFlow variables under the Keras 3 ones, tracked here too:
+    # without them, loaders that read the SavedModel as a TF1 graph (TF
+    # Serving, saved_model_cli, BulkInferrer's RunInference) cannot find the
+    # weights ("Could not find variable ..."; keras-team/keras#20095).
+    self.weights = [w.value for m in self.models for w in m.weights]
     self.tft_layer = tft_layer
     self.tag_names = tf.constant(list(tag_names))
 

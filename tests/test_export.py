@@ -142,3 +142,21 @@ def test_saved_model_loads_with_tensorflow_alone(module, tmp_path):
   assert got == {'signatures': ['serving_default', 'tag_examples', 'tag_text',
                                 'tag_tokens'],
                  'tokens': ['Peter', 'went', '.'], 'project_modules': []}
+
+
+def test_a_tf1_graph_loader_finds_every_weight(module, tmp_path):
+  # TF Serving, saved_model_cli and BulkInferrer read the SavedModel as a
+  # graph in a session, which finds only variables the module tracks itself.
+  path = str(tmp_path / 'model')
+  export.save(module, path)
+  graph = tf.Graph()
+  with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
+    meta = tf.compat.v1.saved_model.loader.load(session, ['serve'], path)
+    text = meta.signature_def['serving_default']
+    got = session.run(text.outputs['tokens'].name,
+                      {text.inputs['text'].name: ['Peter went .']})
+    tokens = meta.signature_def['tag_tokens']
+    tags = session.run(tokens.outputs['tags'].name,
+                       {tokens.inputs['tokens'].name: [['Peter', 'went']]})
+  assert got.tolist() == [[b'Peter', b'went', b'.']]
+  assert tags.shape == (1, 2)
