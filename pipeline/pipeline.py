@@ -133,8 +133,13 @@ def bulk_inference(config: PipelineConfig, trainer, evaluator) -> List:
   path = config.infer if '://' in config.infer else os.path.abspath(
       config.infer)
   folder, name = path.rsplit('/', 1)
+  # One output split: an ExampleGen would otherwise cut a single input
+  # split into train and eval.
   infer_gen = ConllExampleGen(
       input_base=folder or '/', input_config=input_config({'infer': name}),
+      output_config=tfx.proto.Output(split_config=tfx.proto.SplitConfig(
+          splits=[tfx.proto.SplitConfig.Split(name='infer',
+                                              hash_buckets=1)])),
       encoding=config.encoding, tag_scheme=config.tag_scheme,
       text_lines=config.infer_text).with_id('InferExampleGen')
   columns = [tfx.proto.PredictOutputCol(output_key=key, output_column=column)
