@@ -33,6 +33,12 @@ MAX_PIECE_TOKENS = 128
 SIGNATURES = ('tag_text', 'tag_tokens', 'tag_examples')
 
 
+def _probability(log_prob):
+  """exp, kept in [0, 1]: float32 round-off can put a sure log
+  probability a hair above 0."""
+  return tf.minimum(tf.exp(log_prob), 1.0)
+
+
 class TaggerServing(tf.Module):
   """The exported module; see the module docstring for its signatures."""
 
@@ -81,7 +87,7 @@ class TaggerServing(tf.Module):
       tf.TensorSpec([None, None], tf.string, name='tokens')])
   def tag_tokens(self, tokens):
     tags, token, _, mask = self._tag(tokens)
-    return {'tags': tags, 'scores': tf.where(mask, tf.exp(token), 0.0)}
+    return {'tags': tags, 'scores': tf.where(mask, _probability(token), 0.0)}
 
   def _tag_ragged(self, tokens):
     """Tags and scores of the flat tokens of ``tokens`` [batch, (n)], tagged
@@ -102,7 +108,8 @@ class TaggerServing(tf.Module):
     entities = {'row': tf.gather(tokens.value_rowids(), offset + first),
                 'first': offset + first, 'last': offset + last,
                 'type': kind, 'log_prob': span(piece_row, first, last)}
-    return (tf.boolean_mask(tags, mask), tf.exp(tf.boolean_mask(token, mask)),
+    return (tf.boolean_mask(tags, mask),
+            _probability(tf.boolean_mask(token, mask)),
             entities)
 
   @tf.function(input_signature=[
@@ -148,7 +155,8 @@ class TaggerServing(tf.Module):
         'entity_text': entity_text.to_tensor(''),
         'entity_start': entity_start.to_tensor(-1),
         'entity_end': entity_end.to_tensor(-1),
-        'entity_score': per_row(tf.exp(entities['log_prob'])).to_tensor(0.0),
+        'entity_score': per_row(
+            _probability(entities['log_prob'])).to_tensor(0.0),
     })
     return out
 

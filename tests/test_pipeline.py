@@ -251,10 +251,14 @@ def test_bulk_inference_tags_the_infer_file_with_the_blessed_model(first_run):
   tagger = inference.load_tagger(outputs.latest_execution(config.serving_dir))
   for row in rows:
     tokens = [t.decode() for t in row['tokens']]
-    assert [t.decode() for t in row['inferred_tokens']] == tokens
-    assert [t.decode() for t in row['inferred_tags']] == tagger([tokens])[0]
-    assert len(row['inferred_scores']) == len(tokens)
-    assert all(0 < p <= 1 for p in row['inferred_scores'])
+    # Outputs are padded to the longest example of BulkInferrer's batch.
+    n = len(tokens)
+    assert [t.decode() for t in row['inferred_tokens']][:n] == tokens
+    assert set(row['inferred_tokens'][n:]) <= {b''}
+    assert [t.decode() for t in row['inferred_tags']][:n] == tagger(
+        [tokens])[0]
+    assert set(row['inferred_tags'][n:]) <= {b''}
+    assert all(0 < p <= 1 for p in row['inferred_scores'][:n])
   assert outputs.summary(config, 0)['inference'].startswith(
       config.pipeline_root)
 
@@ -394,7 +398,9 @@ def test_whole_pipeline_on_other_beam_runners(tmp_path, monkeypatch,
   assert sorted(r['text'][0].decode() for r in inferred) == [
       'Acme Corp. hired Mary.', 'John Smith visited Paris.']
   for row in inferred:
-    assert len(row['inferred_tags']) == len(row['inferred_tokens']) > 3
+    tokens = [t for t in row['inferred_tokens'] if t]
+    assert len(tokens) == 5 and len(row['inferred_tags']) == len(
+        row['inferred_tokens'])
 
 
 # A run that prints its scratch folder, then works for two minutes.
