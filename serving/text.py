@@ -17,10 +17,12 @@ _MARK = '\x01'
 # spaces; _MARK is among them, so the input never holds a marker of its own.
 _BLANKS = r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{200b}-\x{200d}\x{2060}\x{feff}]'
 _SPACE = r'[\s\p{Z}]'
+_NOT = r"n't|N'T"
+_CLITIC = r"'(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)"
 # Markers inside words: do|n't, Clinton|'s (not O'Malley, o'clock).
 _SPLIT_INSIDE = (
-    (r"(\pL)(n't|N'T)", '\\1' + _MARK + '\\2'),
-    (r"([\pL\pN])('(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M))([^\pL\pN]|$)",
+    (r"(\pL)(" + _NOT + ")", '\\1' + _MARK + '\\2'),
+    (r"([\pL\pN])(" + _CLITIC + r")([^\pL\pN]|$)",
      '\\1' + _MARK + '\\2\\3'),
 )
 _ABBREVIATIONS = (
@@ -40,7 +42,7 @@ _TOKEN = ('|'.join((
     r'(?:' + _ABBREVIATIONS + r')\.',
     r'[A-Z]\.',
     r'\pN+(?:[.,:/-]\pN+)+',
-    r"n't|N'T", r"'(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)",
+    _NOT, _CLITIC,
     r"[\pL\pN_][\pL\pN\pM_]*(?:[-&'][\pL\pN][\pL\pN\pM_]*)*",
     r'[^\s\p{Z}\x01]',
 )))
