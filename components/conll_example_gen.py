@@ -7,6 +7,7 @@ CoNLL file is parsed whole by one worker, because sentences run across lines
 and error messages must carry line numbers; files are spread across workers.
 """
 
+import logging
 import os
 import re
 from typing import Any, Dict, Iterator, List
@@ -38,15 +39,24 @@ def _options(exec_properties: Dict[str, Any]) -> Dict[str, Any]:
   return json_format.MessageToDict(struct)
 
 
-def _parse_file(path: str, encoding: str, scheme: str,
-                text_lines: bool) -> Iterator[tf.train.Example]:
+def _parse_file(path: str, encoding: str, scheme: str, text_lines: bool,
+                max_tokens: int) -> Iterator[tf.train.Example]:
   if text_lines:  # raw text to tag: one example per non-blank line
     for line in conll.read_lines(path, encoding):
       if line.strip():
         yield features.text_example(line)
     return
+  cut = beam.metrics.Metrics.counter('ConllExampleGen', 'sentences_cut')
   for sentence in conll.read_file(path, encoding=encoding, scheme=scheme):
-    yield features.to_example(sentence)
+    parts = conll.split_long(sentence, max_tokens)
+    if len(parts) > 1:
+      cut.inc()
+      logging.warning('%s:%d: a sentence of %d tokens was cut into %d parts '
+                      'of at most %d tokens (max_sentence_tokens)', path,
+                      sentence.line, len(sentence.tokens), len(parts),
+                      max_tokens)
+    for part in parts:
+      yield features.to_example(part)
 
 
 _SPAN = re.compile(r'\{SPAN(?::(\d+))?\}')
@@ -94,7 +104,9 @@ def _ConllToExample(pipeline: beam.Pipeline, exec_properties: Dict[str, Any],
           | 'Parse' >> beam.FlatMap(
               _parse_file, options.get('encoding', 'utf-8'),
               options.get('tag_scheme', 'auto'),
-              bool(options.get('text_lines', False))))
+              bool(options.get('text_lines', False)),
+              int(options.get('max_sentence_tokens',
+                              conll.MAX_SENTENCE_TOKENS))))
 
 
 class Executor(base_example_gen_executor.BaseExampleGenExecutor):
@@ -116,21 +128,29 @@ class ConllExampleGen(FileBasedExampleGen):
       rolling window); the output artifact carries the newest span number.
     text_lines: the files are raw text to tag, not CoNLL: one example with a
       ``text`` feature per non-blank line (the input of BulkInferrer).
+    max_sentence_tokens: longer sentences are cut into parts of at most this
+      many tokens, never inside an entity that fits (``conll.split_long``),
+      with a warning naming the line.
   """
 
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
 
   def __init__(self, input_base: str, input_config: example_gen_pb2.Input,
                encoding: str = 'utf-8', tag_scheme: str = 'auto',
-               span_window: int = 1, text_lines: bool = False, **kwargs):
+               span_window: int = 1, text_lines: bool = False,
+               max_sentence_tokens: int = conll.MAX_SENTENCE_TOKENS,
+               **kwargs):
     if tag_scheme not in TAG_SCHEMES:
       raise ValueError(f'tag_scheme must be one of {TAG_SCHEMES}')
     ''.encode(encoding)  # fail now on an unknown encoding name
     struct = struct_pb2.Struct()
     if span_window < 1:
       raise ValueError('span_window must be at least 1')
+    if max_sentence_tokens < 1:
+      raise ValueError('max_sentence_tokens must be at least 1')
     struct.update({'encoding': encoding, 'tag_scheme': tag_scheme,
                    'span_window': span_window, 'text_lines': text_lines,
+                   'max_sentence_tokens': max_sentence_tokens,
                    'patterns': [s.pattern for s in input_config.splits]})
     packed = any_pb2.Any()
     packed.Pack(struct)

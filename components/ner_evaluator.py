@@ -18,7 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import path_utils
 
-from models import entity_metrics, features
+from models import atomic, entity_metrics, features
 from models.config import GateConfig
 from serving import inference
 
@@ -100,17 +100,16 @@ class Executor(base_executor.BaseExecutor):
               'model': current, 'baseline': base, 'blessed': blessed,
               'reason': reason}
     tf.io.gfile.makedirs(evaluation.uri)
-    with tf.io.gfile.GFile(f'{evaluation.uri}/{METRICS_FILE}', 'w') as f:
-      json.dump(result, f, indent=2, sort_keys=True)
-    with tf.io.gfile.GFile(f'{evaluation.uri}/{REPORT_FILE}', 'w') as f:
-      f.write(entity_metrics.format_report(current) + f'\n{reason}\n')
+    atomic.write(f'{evaluation.uri}/{METRICS_FILE}',
+                 json.dumps(result, indent=2, sort_keys=True))
+    atomic.write(f'{evaluation.uri}/{REPORT_FILE}',
+                 entity_metrics.format_report(current) + f'\n{reason}\n')
     evaluation.set_float_custom_property('f1', current['f1'])
 
     blessing = artifact_utils.get_single_instance(output_dict['blessing'])
     tf.io.gfile.makedirs(blessing.uri)
-    with tf.io.gfile.GFile(
-        f"{blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}", 'w') as f:
-      f.write(reason + '\n')
+    atomic.write(f"{blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}",
+                 reason + '\n')
     blessing.set_int_custom_property('blessed', int(blessed))
     blessing.set_string_custom_property('current_model', model.uri)
     blessing.set_int_custom_property('current_model_id', model.id)

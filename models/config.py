@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Type, TypeVar
 
 T = TypeVar('T')
 
+# Sentences longer than this are cut for training (conll.split_long).
+MAX_SENTENCE_TOKENS = 250
 TAG_SCHEMES = ('auto', 'iob1', 'iob2', 'bioes')
 VECTOR_FORMATS = ('word2vec-binary', 'word2vec-text', 'glove', 'fasttext-text')
 EMBEDDING_SOURCES = ('word2vec', 'pretrained', 'random')

@@ -8,21 +8,29 @@ fix a bad corpus without guessing.
 
 import dataclasses
 import re
+import unicodedata
 from typing import Iterable, Iterator, List, Optional, Sequence
 
 import tensorflow as tf
 
-from models.config import TAG_SCHEMES
+from models.config import MAX_SENTENCE_TOKENS, TAG_SCHEMES
 
 DOCSTART = '-DOCSTART-'
 _TAG_RE = re.compile(r'^(?:O|([BIESLU])-(\S+))$')
+# Columns are separated by spaces and tabs only: str.split() would also cut
+# at U+00A0, U+0085 and other Unicode spaces that may sit inside a token.
+_COLUMNS = re.compile(r'[ \t]+')
+# Lines end at \n, \r\n or \r only (str.splitlines() also ends them at
+# U+0085, which is byte 0x85 of a Latin-1 file, and at U+2028 and others).
+_LINES = re.compile(r'\r\n|\r|\n')
 
 
 class ConllFormatError(ValueError):
   """Malformed CoNLL input; the message names file, line and problem."""
 
-  def __init__(self, path: str, line: int, problem: str):
-    super().__init__(f'{path}:{line}: {problem}')
+  def __init__(self, path: str, line: Optional[int], problem: str):
+    super().__init__(f'{path}:{line}: {problem}' if line else
+                     f'{path}: {problem}')
     self.path = path
     self.line = line
     self.problem = problem
@@ -35,6 +43,19 @@ class Sentence:
   pos: Optional[List[str]] = None
   chunk: Optional[List[str]] = None
   line: int = 0  # 1-based line of the first token, for error messages
+
+
+def _invisible(char: str) -> bool:
+  """Control characters, and format characters such as zero-width spaces
+  and marks: nothing a reader sees."""
+  return unicodedata.category(char) in ('Cc', 'Cf')
+
+
+def _check_token(token: str, path: str, line: int) -> None:
+  if all(map(_invisible, token)):
+    raise ConllFormatError(
+        path, line, f'the token {token!r} holds only control or zero-width '
+        'characters, which leaves it empty; remove the line or fix its token')
 
 
 def _check_tag(tag: str, path: str, line: int) -> None:
@@ -94,12 +115,12 @@ def parse_lines(lines: Iterable[str], path: str = '<input>',
 
   lineno = 0
   for lineno, raw in enumerate(lines, start=1):
-    line = raw.rstrip('\r\n')
-    if not line.strip():
+    line = raw.strip(' \t\r\n')
+    if not line:
       if tokens:
         yield flush()
       continue
-    cols = line.split()
+    cols = _COLUMNS.split(line)
     if cols[0] == DOCSTART:
       if tokens:
         yield flush()
@@ -115,6 +136,7 @@ def parse_lines(lines: Iterable[str], path: str = '<input>',
       raise ConllFormatError(
           path, lineno, f'expected {ncols} columns like the lines before, found '
           f'{len(cols)}: {line!r}')
+    _check_token(cols[0], path, lineno)
     _check_tag(cols[-1], path, lineno)
     if scheme in ('iob1', 'iob2') and cols[-1][0] in 'ESLU':
       raise ConllFormatError(
@@ -131,19 +153,45 @@ def parse_lines(lines: Iterable[str], path: str = '<input>',
     yield flush()
 
 
-def read_lines(path: str, encoding: str = 'utf-8') -> List[str]:
-  """A text file's lines, from any filesystem tf.io.gfile knows (local,
-  gs://); a decoding error names the line."""
-  with tf.io.gfile.GFile(path, 'rb') as f:
-    data = f.read()
+def read_bytes(path: str) -> bytes:
+  """A whole file from any filesystem tf.io.gfile knows (local, gs://); a
+  directory, a missing or an unreadable path is a ConllFormatError."""
+  try:
+    if tf.io.gfile.isdir(path):
+      raise ConllFormatError(path, None, 'is a directory; give a file')
+    with tf.io.gfile.GFile(path, 'rb') as f:
+      return f.read()
+  except tf.errors.NotFoundError:
+    raise ConllFormatError(path, None, 'no such file') from None
+  except (tf.errors.PermissionDeniedError, tf.errors.OpError) as e:
+    raise ConllFormatError(path, None,
+                           f'cannot read it: {e.message}') from None
+
+
+def split_lines(text: str) -> List[str]:
+  """Lines of a text ending at \n, \r\n or \r (and nothing else); a final
+  line ending does not start an empty line."""
+  lines = _LINES.split(text)
+  return lines[:-1] if lines and not lines[-1] else lines
+
+
+def decode(data: bytes, encoding: str, path: str) -> str:
+  """Text from bytes, without a byte-order mark; an invalid byte is a
+  ConllFormatError naming its line."""
   try:
     text = data.decode(encoding)
   except UnicodeDecodeError as e:
-    line = data[:e.start].count(b'\n') + 1
+    before = data[:e.start].decode(encoding, 'replace')
+    line = len(_LINES.findall(before)) + 1
     raise ConllFormatError(
         path, line, f'cannot decode as {encoding} (byte {data[e.start]:#x}); '
-        'pass the right encoding, e.g. latin-1') from None
-  return text.splitlines()
+        'pass the right encoding with --encoding, e.g. latin-1') from None
+  return text[1:] if text.startswith('\ufeff') else text
+
+
+def read_lines(path: str, encoding: str = 'utf-8') -> List[str]:
+  """A text file's lines (``read_bytes``, ``decode``, ``split_lines``)."""
+  return split_lines(decode(read_bytes(path), encoding, path))
 
 
 def looks_like_conll(lines: Iterable[str], sample: int = 200) -> bool:
@@ -165,8 +213,41 @@ def looks_like_conll(lines: Iterable[str], sample: int = 200) -> bool:
 
 def read_file(path: str, encoding: str = 'utf-8',
               scheme: str = 'auto') -> Iterator[Sentence]:
-  """Parses a CoNLL file (``read_lines``, then ``parse_lines``)."""
-  yield from parse_lines(read_lines(path, encoding), path=path, scheme=scheme)
+  """Parses a CoNLL file (``read_lines``, then ``parse_lines``); a file
+  without a sentence is a ConllFormatError."""
+  empty = True
+  for sentence in parse_lines(read_lines(path, encoding), path=path,
+                              scheme=scheme):
+    empty = False
+    yield sentence
+  if empty:
+    raise ConllFormatError(path, None, 'holds no sentence (token and tag '
+                           'lines); is it the right file?')
+
+
+def split_long(sentence: Sentence,
+               max_tokens: int = MAX_SENTENCE_TOKENS) -> List[Sentence]:
+  """A sentence cut into parts of at most ``max_tokens`` tokens, each cut
+  moved back before the entity it would fall into (IOB2 tags), so that no
+  entity is split unless one is longer than ``max_tokens``."""
+  parts, start, n = [], 0, len(sentence.tokens)
+  while n - start > max_tokens:
+    cut = start + max_tokens
+    while cut > start + 1 and sentence.tags[cut].startswith('I-'):
+      cut -= 1
+    if sentence.tags[cut].startswith('I-') and cut == start + 1:
+      cut = start + max_tokens  # one entity longer than a part
+    parts.append((start, cut))
+    start = cut
+  parts.append((start, n))
+  if len(parts) == 1:
+    return [sentence]
+  part = lambda values, a, b: None if values is None else values[a:b]
+  return [Sentence(tokens=sentence.tokens[a:b],
+                   tags=to_iob2(sentence.tags[a:b], 'iob2'),
+                   pos=part(sentence.pos, a, b),
+                   chunk=part(sentence.chunk, a, b),
+                   line=sentence.line + a) for a, b in parts]
 
 
 def format_sentences(sentences: Iterable[Sentence],

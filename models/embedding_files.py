@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
+from models import atomic
+
 VOCAB_FILE = 'vocab.txt'
 MATRIX_FILE = 'embeddings.npy'
 HAS_VECTOR_FILE = 'has_vector.npy'  # per row: True where a vector was found
@@ -23,8 +25,7 @@ URI_KEY = 'embedding_uri'  # the artifact's URI in custom_config
 def _save_array(path: str, array: np.ndarray) -> None:
   buf = io.BytesIO()
   np.save(buf, array)
-  with tf.io.gfile.GFile(path, 'wb') as f:
-    f.write(buf.getvalue())
+  atomic.write(path, buf.getvalue())
 
 
 def _load_array(path: str) -> np.ndarray:
@@ -36,13 +37,12 @@ def write(uri: str, vocab_rows: List[str], matrix: np.ndarray,
           stats: Dict[str, Any],
           has_vector: Optional[np.ndarray] = None) -> None:
   tf.io.gfile.makedirs(uri)
-  with tf.io.gfile.GFile(os.path.join(uri, VOCAB_FILE), 'w') as f:
-    f.write('\n'.join(vocab_rows) + '\n')
+  atomic.write(os.path.join(uri, VOCAB_FILE), '\n'.join(vocab_rows) + '\n')
   _save_array(os.path.join(uri, MATRIX_FILE), matrix)
   if has_vector is not None:
     _save_array(os.path.join(uri, HAS_VECTOR_FILE), has_vector)
-  with tf.io.gfile.GFile(os.path.join(uri, STATS_FILE), 'w') as f:
-    json.dump(stats, f, indent=2, sort_keys=True)
+  atomic.write(os.path.join(uri, STATS_FILE),
+               json.dumps(stats, indent=2, sort_keys=True))
 
 
 def vocab_file(uri: str) -> str:

@@ -13,7 +13,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from models import embedding_files, entity_metrics, export, features, mentions
+from models import atomic, embedding_files, entity_metrics, export, features
+from models import mentions
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 from models.preprocessing import MAX_WORD_CHARS
@@ -187,9 +188,8 @@ def run_fn(fn_args: FnArgs) -> None:
            'train_tokens_per_second': round(tokens * epochs_run / seconds),
            'members': members}
   tf.io.gfile.makedirs(fn_args.model_run_dir)
-  with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir,
-                                      TRAINING_STATS_FILE), 'w') as f:
-    json.dump(stats, f, indent=2)
+  atomic.write(os.path.join(fn_args.model_run_dir, TRAINING_STATS_FILE),
+               json.dumps(stats, indent=2))
   logging.info('Trainer: %d tagger(s), %d epochs in %.0f s, %d tokens/s',
                len(models), epochs_run, seconds,
                stats['train_tokens_per_second'])

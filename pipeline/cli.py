@@ -7,11 +7,12 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from models.config import TAG_SCHEMES
+from models.config import MAX_SENTENCE_TOKENS, TAG_SCHEMES
 from pipeline import options
 from pipeline.config import PipelineConfig
 
 _DEFAULT_OUTPUT = 'runs/demo'
+_INFERRED_SCHEMA = 'schema'  # the folder under --output of --infer-schema
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
   data.add_argument('--schema-dir', default='',
                     help='directory with a schema.pbtxt to validate against '
                     '(default: the curated schema/ of this project)')
+  data.add_argument('--infer-schema', action='store_true',
+                    help='infer the schema\'s tags from --train with '
+                    'SchemaGen into OUTPUT/schema/ (kept: later runs into '
+                    'the same --output validate against it), as `ner-pipeline '
+                    'schema` does')
+  data.add_argument('--max-sentence-tokens', type=int,
+                    default=MAX_SENTENCE_TOKENS,
+                    help='longer sentences are cut for training, never '
+                    'inside an entity that fits, with a warning')
   _add_common_options(run)
   retrain = sub.add_parser(
       'retrain', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -71,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
   c.add_argument('--output', required=True, help='compiled JSON file')
   _add_span_options(comp, schema_dir='/pipeline/schema')
   _add_common_options(comp, local=False)
+
+  schema = sub.add_parser(
+      'schema', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='write a schema for data with entity types of its own',
+      description='Run SchemaGen on a training file and write DIR/'
+      'schema.pbtxt: the curated schema of this project with the tags found '
+      'there. Review it, keep it with your data and pass --schema-dir DIR to '
+      'run and retrain.')
+  schema.add_argument('--train', required=True, help='training CoNLL file')
+  schema.add_argument('--output', required=True, metavar='DIR',
+                      help='folder to write schema.pbtxt into')
+  _add_reading_options(schema)
 
   tag = sub.add_parser(
       'tag', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -195,6 +217,9 @@ def _add_common_options(parser: argparse.ArgumentParser,
     o.add_argument('--cache', action='store_true',
                    help='reuse outputs of unchanged components from earlier '
                    'runs in the same --output')
+    o.add_argument('--verbose', action='store_true',
+                   help='on a failure, the whole traceback rather than one '
+                   'line')
   o.add_argument('--beam-arg', action='append', default=None,
                  metavar='ARG', help='Beam pipeline argument, repeatable '
                  '(replaces the defaults)')
@@ -238,6 +263,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   else:
     train, eval_, test = args.train, args.eval, args.test
     extra['enable_cache'] = args.cache
+    extra['max_sentence_tokens'] = args.max_sentence_tokens
   if args.command == 'run' and not train and not eval_:
     from pipeline import synthetic_data  # pylint: disable=g-import-not-at-top
     paths = synthetic_data.write_demo_data(os.path.join(output, 'data'))
@@ -258,6 +284,9 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
   schema_dir = args.schema_dir  # for compile: a path inside the image
   if schema_dir and args.command != 'compile' and '://' not in schema_dir:
     schema_dir = os.path.abspath(schema_dir)
+  if args.command == 'run' and not schema_dir and os.path.exists(os.path.join(
+      output, _INFERRED_SCHEMA, 'schema.pbtxt')):
+    schema_dir = os.path.join(output, _INFERRED_SCHEMA)  # --infer-schema's
   embedding.unlabeled_paths = [u if '://' in u else os.path.abspath(u)
                                for u in unlabeled]
   return PipelineConfig(
@@ -272,21 +301,15 @@ _TAG_CHUNK = 2000  # sentences per progress line of the CoNLL mode
 def _write(args: argparse.Namespace, chunks) -> None:
   """Writes the chunks to --output as they come: a file is written whole or
   not at all (a .partial file renamed at the end)."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from models import atomic  # pylint: disable=g-import-not-at-top
   if args.output == '-':
     for chunk in chunks:
       sys.stdout.write(chunk)
     sys.stdout.flush()
     return
-  partial = args.output + '.partial'
-  try:
-    with tf.io.gfile.GFile(partial, 'w') as f:
-      for chunk in chunks:
-        f.write(chunk)
-    tf.io.gfile.rename(partial, args.output, overwrite=True)
-  finally:
-    if tf.io.gfile.exists(partial):
-      tf.io.gfile.remove(partial)
+  with atomic.open_for_writing(args.output) as f:
+    for chunk in chunks:
+      f.write(chunk)
   print(f'ner-pipeline tag: wrote {args.output}', file=sys.stderr)
 
 
@@ -389,8 +412,79 @@ def _vertex(args: argparse.Namespace) -> int:
   return 0
 
 
+def _one_line(error: BaseException) -> str:
+  """An error's message without the tracebacks Beam and TFX fold into
+  it."""
+  text = str(error).strip() or type(error).__name__
+  if 'Traceback (most recent call last)' in text:
+    text = [line for line in text.splitlines() if line.strip()][-1].strip()
+  return text
+
+
+def _schema(args: argparse.Namespace) -> int:
+  from pipeline import schema_inference  # pylint: disable=g-import-not-at-top
+  path = schema_inference.write_schema(args.train, args.output, args.encoding,
+                                       args.tag_scheme)
+  print(f'ner-pipeline schema: wrote {path}; review it, then pass '
+        f'--schema-dir {os.path.dirname(path)}')
+  return 0
+
+
+def _check_data(args: argparse.Namespace, config: PipelineConfig) -> Dict:
+  """Before any component: --infer-schema, then every data file parsed
+  and its tags checked against the schema. Returns counts per split."""
+  from pipeline import data_check, schema_inference  # pylint: disable=g-import-not-at-top
+  from pipeline.config import default_schema_dir  # pylint: disable=g-import-not-at-top
+  if getattr(args, 'infer_schema', False) and not args.schema_dir:
+    config.schema_dir = os.path.join(config.output_dir, _INFERRED_SCHEMA)
+    if os.path.exists(os.path.join(config.schema_dir, 'schema.pbtxt')):
+      print(f'ner-pipeline: validating against the schema inferred before, '
+            f'{config.schema_dir}/schema.pbtxt', flush=True)
+    else:
+      print(f'ner-pipeline: inferring the schema from {config.train}',
+            flush=True)
+      schema_inference.write_schema(config.train, config.schema_dir,
+                                    config.encoding, config.tag_scheme)
+  counts = data_check.check_files(
+      {'train': config.train, 'eval': config.eval, 'test': config.test},
+      config.encoding, config.tag_scheme,
+      config.schema_dir or default_schema_dir(), config.max_sentence_tokens)
+  for split, c in counts.items():
+    if c['sentences_cut']:
+      print(f"ner-pipeline: warning: {split}: {c['sentences_cut']} "
+            f'sentence(s) longer than {config.max_sentence_tokens} tokens are '
+            'cut for training (--max-sentence-tokens)', flush=True)
+  return counts
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+  """run and retrain."""
+  config = config_from_args(args)
+  print(f'ner-pipeline: writing everything under {config.output_dir}',
+        flush=True)
+  from models import atomic  # pylint: disable=g-import-not-at-top
+  from pipeline import local_runner, outputs, scratch  # pylint: disable=g-import-not-at-top
+  with scratch.output_lock(config.output_dir):
+    data = _check_data(args, config) if args.command == 'run' else {}
+    started = time.time()
+    local_runner.run(config)
+    result = outputs.summary(config, started)
+    if data:
+      result['data'] = data
+    atomic.write(os.path.join(config.output_dir, 'last_run.json'),
+                 json.dumps(result, indent=2, sort_keys=True))
+  evaluation = result.get('eval', {})
+  print('\n' + json.dumps(result, indent=2, sort_keys=True))
+  print(f"\nner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
+        f"{'blessed and pushed' if result.get('blessed') else 'NOT blessed'}"
+        f"; output in {config.output_dir}", flush=True)
+  return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
   args = _parser().parse_args(argv)
+  if args.command == 'schema':
+    return _guarded(_schema, args)
   if args.command in ('submit', 'schedule'):
     return _vertex(args)
   if args.command == 'tag':
@@ -406,21 +500,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     kubeflow_runner.compile_pipeline(config, args.image, args.output)
     print(f'ner-pipeline compile: wrote {args.output} ({args.target})')
     return 0
-  config = config_from_args(args)
-  print(f'ner-pipeline: writing everything under {config.output_dir}',
-        flush=True)
-  from pipeline import local_runner, outputs  # pylint: disable=g-import-not-at-top
-  started = time.time()
-  local_runner.run(config)
-  result = outputs.summary(config, started)
-  with open(os.path.join(config.output_dir, 'last_run.json'), 'w') as f:
-    json.dump(result, f, indent=2, sort_keys=True)
-  evaluation = result.get('eval', {})
-  print('\n' + json.dumps(result, indent=2, sort_keys=True))
-  print(f"\nner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
-        f"{'blessed and pushed' if result.get('blessed') else 'NOT blessed'}"
-        f"; output in {config.output_dir}", flush=True)
-  return 0
+  return _guarded(_pipeline, args)
+
+
+def _guarded(command, args: argparse.Namespace) -> int:
+  """Runs a command; a failure ends in one line on stderr and exit status
+  1, or the whole traceback with --verbose."""
+  try:
+    return command(args)
+  except (KeyboardInterrupt, SystemExit):
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    if getattr(args, 'verbose', False):
+      raise
+    print(f'ner-pipeline {args.command}: {_one_line(e)}', file=sys.stderr,
+          flush=True)
+    if hasattr(args, 'verbose'):
+      print('(--verbose shows the traceback)', file=sys.stderr, flush=True)
+    return 1
 
 
 if __name__ == '__main__':

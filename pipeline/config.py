@@ -5,7 +5,8 @@ import dataclasses
 import os
 from typing import Sequence
 
-from models.config import EmbeddingConfig, GateConfig, TrainerConfig
+from models.config import (MAX_SENTENCE_TOKENS, EmbeddingConfig, GateConfig,
+                           TrainerConfig)
 
 # Beam: the DirectRunner in multi-processing mode with one worker per core
 # (0 = all cores) on a laptop; docs/deployment.md has Dataflow, Flink and
@@ -38,6 +39,8 @@ class PipelineConfig:
   span_window: int = 1
   encoding: str = 'utf-8'
   tag_scheme: str = 'auto'
+  # Longer sentences are cut for training, with a warning (conll.split_long).
+  max_sentence_tokens: int = MAX_SENTENCE_TOKENS
   pipeline_name: str = 'ner-word2vec'
   schema_dir: str = ''  # default: the curated schema/ of this project
   beam_args: Sequence[str] = LOCAL_BEAM_ARGS

@@ -63,7 +63,8 @@ def create_components(config: PipelineConfig,
       input_base=params.get('data_root', base),
       input_config=input_config(patterns),
       encoding=config.encoding, tag_scheme=config.tag_scheme,
-      span_window=config.span_window)
+      span_window=config.span_window,
+      max_sentence_tokens=config.max_sentence_tokens)
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs['examples'])
   schema_importer = tfx.dsl.Importer(

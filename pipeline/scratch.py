@@ -87,3 +87,30 @@ def tempdir() -> Iterator[str]:
       os.environ['TMPDIR'] = saved_env
     shutil.rmtree(scratch, ignore_errors=True)
     in_use.close()
+
+
+_OUTPUT_LOCK = '.run.lock'
+
+
+class OutputInUse(RuntimeError):
+  """Another run holds the --output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(output_dir: str) -> Iterator[None]:
+  """Holds ``output_dir`` for one run: a second run into it at once fails
+  at the start instead of writing into the same metadata store. The lock is
+  the kernel's, so a killed run releases it."""
+  os.makedirs(output_dir, exist_ok=True)
+  path = os.path.join(output_dir, _OUTPUT_LOCK)
+  held = _lock(path, blocking=False)
+  if held is None:
+    with open(path) as f:
+      owner = f.read().strip() or 'another process'
+    raise OutputInUse(f'{output_dir} is in use by another run ({owner}); '
+                      'wait for it to end or give another --output')
+  with held:
+    held.truncate(0)
+    held.write(f'pid {os.getpid()}')
+    held.flush()
+    yield

@@ -13,6 +13,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import tensorflow as tf
 
+from models import atomic
+
 _FIRST = ['John', 'Mary', 'Ahmed', 'Li', 'Carlos', 'Anna', 'Peter', 'Fatima',
           'Hans', 'Yuki', 'Olga', 'James', 'Maria', 'David', 'Sofia', 'Omar',
           'Elena', 'Pierre', 'Kofi', 'Ingrid', 'Raj', 'Lucia', 'Tom', 'Nina']
@@ -139,7 +141,6 @@ def write_demo_data(directory: str, train: int = 600, eval_: int = 150,
   paths = {}
   for key, (name, text) in files.items():
     path = os.path.join(directory, name)
-    with tf.io.gfile.GFile(path, 'w') as f:
-      f.write(text)
+    atomic.write(path, text)
     paths[key] = path
   return paths
