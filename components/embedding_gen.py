@@ -18,7 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
 from components import artifacts
-from models import embedding_files, embeddings, features
+from models import embedding_files, embeddings, features, vector_files
 from models.config import EmbeddingConfig, from_json, to_json
 
 
@@ -47,9 +47,9 @@ def build(config: EmbeddingConfig, train_uri: str,
     text_files = embeddings.expand_text_paths(config.unlabeled_paths)
     logging.info('EmbeddingGen: Word2Vec on the training split and %d '
                  'unlabelled file(s)', len(text_files))
-    corpus = embeddings.ChainedCorpus(
-        features.SplitTokens(train_uri),
-        embeddings.TextCorpus(text_files, encoding=config.unlabeled_encoding))
+    text = embeddings.TextCorpus(text_files,
+                                 encoding=config.unlabeled_encoding)
+    corpus = embeddings.ChainedCorpus(features.SplitTokens(train_uri), text)
     if config.lowercase:
       corpus = embeddings.NormalizedCorpus(corpus)
     vectors = embeddings.train_word2vec(
@@ -60,9 +60,17 @@ def build(config: EmbeddingConfig, train_uri: str,
   elif config.source == 'pretrained':
     logging.info('EmbeddingGen: loading %s vectors from %s',
                  config.pretrained_format, config.pretrained_path)
-    vectors = embeddings.load_vectors(config.pretrained_path,
-                                      config.pretrained_format,
-                                      limit=config.max_vocab_size)
+    loading = time.time()
+    vectors = vector_files.load(config.pretrained_path,
+                                config.pretrained_format,
+                                limit=config.max_vocab_size)
+    logging.info('EmbeddingGen: %d vectors loaded in %.1f s',
+                 len(vectors.index_to_key), time.time() - loading)
+    for path, (count, first) in text.invalid_lines.items():
+      logging.warning('EmbeddingGen: %s: %d line(s) hold bytes invalid in %s '
+                      '(the first is line %d); they were read with U+FFFD in '
+                      'their place (--unlabeled-encoding)', path, count,
+                      config.unlabeled_encoding, first)
   dim = vectors.vector_size if vectors is not None else config.dim
   vocab = embeddings.build_vocabulary(
       embeddings.normalized_counts(train_counts) if config.lowercase
@@ -86,6 +94,11 @@ def build(config: EmbeddingConfig, train_uri: str,
       'eval_oov_rate': 1.0 - embeddings.coverage(eval_counts, index),
       'seconds': round(time.time() - start, 1),
   }
+  if config.source == 'word2vec':
+    stats['unlabeled_invalid_lines'] = {
+        path: count for path, (count, _) in text.invalid_lines.items()}
+  elif config.source == 'pretrained':
+    stats['vectors_duplicates'] = vectors.duplicates
   embedding_files.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
                   matrix, stats, has_vector)
   logging.info('EmbeddingGen: %s', json.dumps(stats, sort_keys=True))

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence
 import tensorflow as tf
 
 from models.config import MAX_SENTENCE_TOKENS, TAG_SCHEMES
+from models.file_errors import FileFormatError
 
 DOCSTART = '-DOCSTART-'
 _TAG_RE = re.compile(r'^(?:O|([BIESLU])-(\S+))$')
@@ -25,15 +26,8 @@ _COLUMNS = re.compile(r'[ \t]+')
 _LINES = re.compile(r'\r\n|\r|\n')
 
 
-class ConllFormatError(ValueError):
+class ConllFormatError(FileFormatError):
   """Malformed CoNLL input; the message names file, line and problem."""
-
-  def __init__(self, path: str, line: Optional[int], problem: str):
-    super().__init__(f'{path}:{line}: {problem}' if line else
-                     f'{path}: {problem}')
-    self.path = path
-    self.line = line
-    self.problem = problem
 
 
 @dataclasses.dataclass

@@ -11,13 +11,11 @@ import collections
 import logging
 import os
 import re
-import tempfile
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from models.config import VECTOR_FORMATS
 
 PAD, UNK = '<PAD>', '<UNK>'
 PAD_ID, UNK_ID = 0, 1
@@ -68,7 +66,9 @@ class TextCorpus:
 
   Blank lines separate blocks (documents, paragraphs); long blocks are cut
   into pieces of ``max_len`` tokens, so memory stays bounded whatever the size
-  of the files.
+  of the files. A line with bytes invalid in the encoding is read with
+  U+FFFD in their place and counted in ``invalid_lines`` (path: [count,
+  first line]), filled by the first pass.
   """
 
   def __init__(self, paths: Sequence[str], max_len: int = 1000,
@@ -76,13 +76,22 @@ class TextCorpus:
     self.paths = list(paths)
     self.max_len = max_len
     self.encoding = encoding
+    self.invalid_lines: Dict[str, List[int]] = {}
+    self._passes = 0
 
   def __iter__(self) -> Iterator[List[str]]:
+    self._passes += 1
     for path in self.paths:
       block: List[str] = []
       with tf.io.gfile.GFile(path, 'rb') as f:
-        for raw in f:
-          line = raw.decode(self.encoding, errors='replace')
+        for lineno, raw in enumerate(f, start=1):
+          try:
+            line = raw.decode(self.encoding)
+          except UnicodeDecodeError:
+            line = raw.decode(self.encoding, errors='replace')
+            if self._passes == 1:
+              seen = self.invalid_lines.setdefault(path, [0, lineno])
+              seen[0] += 1
           if not line.strip():
             if block:
               yield block
@@ -164,28 +173,6 @@ def build_vocabulary(train_counts: Mapping[str, int], min_count: int = 1,
       words.append(w)
       seen.add(w)
   return words[:max_size] if max_size is not None else words
-
-
-def _local_copy(path: str) -> str:
-  """gensim reads local files only; copy remote (gs://) vectors first."""
-  if os.path.exists(path):
-    return path
-  local = os.path.join(tempfile.mkdtemp(), os.path.basename(path))
-  tf.io.gfile.copy(path, local)
-  return local
-
-
-def load_vectors(path: str, fmt: str, limit: Optional[int] = None):
-  """Pre-trained vectors through gensim as KeyedVectors."""
-  from gensim.models import KeyedVectors  # pylint: disable=g-import-not-at-top
-  if fmt not in VECTOR_FORMATS:
-    raise ValueError(f'unknown vector format {fmt!r}; choose from '
-                     f'{VECTOR_FORMATS}')
-  if not tf.io.gfile.exists(path):
-    raise FileNotFoundError(f'pre-trained vectors not found: {path}')
-  return KeyedVectors.load_word2vec_format(
-      _local_copy(path), binary=fmt == 'word2vec-binary',
-      no_header=fmt == 'glove', limit=limit, unicode_errors='replace')
 
 
 def train_word2vec(corpus: Iterable[List[str]], dim: int = 100,

@@ -43,24 +43,6 @@ def test_matrix_rows_padding_unk_and_lookup_fallbacks():
     emb.build_matrix(['x'], kv, 8)
 
 
-@pytest.mark.parametrize('fmt', ['word2vec-text', 'word2vec-binary', 'glove',
-                                 'fasttext-text'])
-def test_load_vectors_in_every_format(tmp_path, fmt):
-  kv = _vectors(['Paris', 'the', 'é'])
-  path = str(tmp_path / 'vectors')
-  if fmt == 'glove':
-    with open(path, 'w', encoding='utf-8') as f:
-      for w in kv.index_to_key:
-        f.write(w + ' ' + ' '.join(repr(float(x)) for x in kv[w]) + '\n')
-  else:
-    kv.save_word2vec_format(path, binary=fmt == 'word2vec-binary')
-  loaded = emb.load_vectors(path, fmt)
-  assert loaded.index_to_key == ['Paris', 'the', 'é']
-  np.testing.assert_allclose(loaded['the'], kv['the'], rtol=1e-5)
-  with pytest.raises(FileNotFoundError):
-    emb.load_vectors(str(tmp_path / 'missing'), fmt)
-
-
 def test_word2vec_learns_from_a_streamed_corpus(tmp_path):
   text = tmp_path / 'u.txt'
   text.write_text('\n'.join(['the cat sat on the mat .'] * 50 +
@@ -122,3 +104,13 @@ def test_normalized_corpus_and_counts_pool_case_and_digits():
   index = emb.vocab_index(emb.build_vocabulary(counts))
   assert emb.token_id('THE', index) == emb.token_id('the', index) == 2
   assert emb.token_id('1815', index) == 3
+
+
+def test_invalid_bytes_in_unlabelled_text_are_counted_once(tmp_path):
+  text = tmp_path / 'u.txt'
+  text.write_bytes(b'the cat .\ncaf\xe9 au lait .\n\nna\xefve \xff .\n')
+  corpus = emb.TextCorpus([str(text)])
+  first = list(corpus)
+  assert list(corpus) == first  # gensim iterates again: counted once
+  assert corpus.invalid_lines == {str(text): [2, 2]}
+  assert first[0][:4] == ['the', 'cat', '.', 'caf']  # U+FFFD is no token
