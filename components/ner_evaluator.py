@@ -18,6 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import path_utils
 
+from components import pusher
 from models import atomic, entity_metrics, features
 from models.config import GateConfig
 from serving import inference
@@ -80,8 +81,9 @@ class Executor(base_executor.BaseExecutor):
                  entity_metrics.format_report(current))
     base = None
     if baseline is not None and baseline.id == model.id:
-      # An unchanged (cached) rerun: the model is already blessed and pushed;
-      # blessing it again would only make Pusher push a duplicate version.
+      # An unchanged (cached) rerun: the model is already blessed, and pushed
+      # unless its push failed (Pusher then pushes it: pusher.IS_BASELINE);
+      # blessing it again would make Pusher push a duplicate version.
       blessed, reason = False, 'the model is already the blessed baseline'
     else:
       if baseline is not None:
@@ -114,6 +116,10 @@ class Executor(base_executor.BaseExecutor):
     blessing.set_string_custom_property('current_model', model.uri)
     blessing.set_int_custom_property('current_model_id', model.id)
     blessing.set_float_custom_property('f1', current['f1'])
+    # Pusher pushes such a model if an earlier push of it failed.
+    blessing.set_int_custom_property(pusher.IS_BASELINE,
+                                     int(baseline is not None
+                                         and baseline.id == model.id))
     if base is not None:
       blessing.set_string_custom_property('baseline_model', baseline.uri)
       blessing.set_int_custom_property('baseline_model_id', baseline.id)

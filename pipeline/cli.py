@@ -476,7 +476,9 @@ def _pipeline(args: argparse.Namespace) -> int:
   evaluation = result.get('eval', {})
   print('\n' + json.dumps(result, indent=2, sort_keys=True))
   print(f"\nner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
-        f"{'blessed and pushed' if result.get('blessed') else 'NOT blessed'}"
+        f"{'blessed' if result.get('blessed') else 'NOT blessed'}; "
+        + (f"pushed as version {result['pushed']['version']}"
+           if result.get('pushed') else 'nothing pushed') +
         f"; output in {config.output_dir}", flush=True)
   return 0
 

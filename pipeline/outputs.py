@@ -8,7 +8,9 @@ from typing import Any, Dict, Optional
 
 import tensorflow as tf
 
+from components import pusher
 from pipeline.config import PipelineConfig
+from serving import versions
 
 
 def latest_execution(directory: str) -> Optional[str]:
@@ -44,7 +46,11 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
       os.path.join(root, 'BulkInferrer', 'output_examples'))
   if config.infer and inferred:
     out['inference'] = inferred
-  versions = sorted(v.strip('/') for v in tf.io.gfile.listdir(
-      config.serving_dir)) if tf.io.gfile.isdir(config.serving_dir) else []
-  out['serving_versions'] = versions
+  out['serving_versions'] = [
+      str(v) for v in versions.complete_versions(config.serving_dir)]
+  for uri, version in pusher.pushed_models(config.serving_dir).items():
+    with tf.io.gfile.GFile(os.path.join(config.serving_dir, str(version),
+                                        versions.MARKER)) as f:
+      if json.load(f)['pushed_at'] >= started:
+        out['pushed'] = {'version': str(version), 'model': uri}
   return out

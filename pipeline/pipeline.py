@@ -10,6 +10,7 @@ from components.embedding_gen import EmbeddingGen
 from components.ner_evaluator import NerEvaluator
 from components.ner_trainer import NerTrainer
 from components.ner_transform import NerTransform
+from components.pusher import Pusher
 from components.validation_gate import ValidationGate
 from pipeline.config import PipelineConfig, default_schema_dir
 
@@ -108,7 +109,7 @@ def create_components(config: PipelineConfig,
       min_f1=params.get('min_f1', config.gate.min_f1),
       max_f1_drop=params.get('max_f1_drop', config.gate.max_f1_drop))
   inference = bulk_inference(config, trainer, evaluator)
-  pusher = tfx.components.Pusher(
+  pusher = Pusher(
       model=trainer.outputs['model'],
       model_blessing=evaluator.outputs['blessing'],
       push_destination=tfx.proto.PushDestination(

@@ -1,15 +1,23 @@
 """Version folders of a serving directory, the TF Serving layout: integer
 names, the newest serves. A folder counts only once it is complete (its
-SavedModel and variables index are there), so a reader never takes a version
-that is still being copied."""
+SavedModel and variables index are there, and on an object store such as
+gs://, where a push cannot rename a folder into place, the marker the push
+writes last), so a reader never takes a version that is still being
+copied."""
 
 import os
 from typing import List, Optional
 
 import tensorflow as tf
 
+# Written last into each pushed version (components/pusher.py): which model,
+# when.
+MARKER = 'PUSHED.json'
+
 
 def is_complete(path: str) -> bool:
+  if '://' in path and not tf.io.gfile.exists(os.path.join(path, MARKER)):
+    return False
   return (tf.io.gfile.exists(os.path.join(path, 'saved_model.pb')) and
           tf.io.gfile.exists(os.path.join(path, 'variables',
                                           'variables.index')))

@@ -4,7 +4,7 @@ import json
 import os
 import random
 
-
+from components import pusher
 from pipeline import cli, synthetic_data
 
 
@@ -23,7 +23,7 @@ def _write_span(root, span, corrupt=False):
       synthetic_data.generate_sentences(80, 'eval', seed=span)))
 
 
-def _retrain(root, out):
+def _retrain(root, out, status=0):
   assert cli.main(['retrain', '--data-root', str(root), '--output', str(out),
                    '--epochs', '15', '--ensemble', '1', '--w2v-dim', '32',
                    '--lstm-units', '32',
@@ -31,7 +31,7 @@ def _retrain(root, out):
                    # moves by a few points from span to span (0.97 -> 0.93
                    # seen); corrupted labels fall far below the 0.6 bar.
                    '--min-f1', '0.6', '--max-f1-drop', '0.1',
-                   '--beam-arg=--direct_running_mode=in_memory']) == 0
+                   '--beam-arg=--direct_running_mode=in_memory']) == status
   with open(out / 'last_run.json') as f:
     return json.load(f)
 
@@ -53,16 +53,35 @@ def _span_of_latest_examples(out):
   return latest.custom_properties['span'].int_value
 
 
-def test_spans_push_good_models_and_keep_serving_on_bad_labels(tmp_path):
+def test_spans_push_good_models_and_keep_serving_on_bad_labels(
+    tmp_path, monkeypatch, capsys):
   root, out = tmp_path / 'data', tmp_path / 'out'
   _write_span(root, 1)
   first = _retrain(root, out)
   assert first['blessed'] and len(first['serving_versions']) == 1
+  assert first['pushed']['version'] == first['serving_versions'][0]
   assert _span_of_latest_examples(out) == 1
 
+  # The push of a blessed model fails (a full disk): the run fails, and the
+  # model is pushed by the next run, though blessings say it is the baseline.
   _write_span(root, 2)
+
+  def disk_full(*args, **kwargs):
+    raise OSError(28, 'No space left on device')
+
+  with monkeypatch.context() as patch:
+    patch.setattr(pusher.io_utils, 'copy_file', disk_full)
+    _retrain(root, out, status=1)
+  assert 'No space left on device' in capsys.readouterr().err
+  assert os.listdir(out / 'serving_model') == first['serving_versions']
   second = _retrain(root, out)
-  assert second['blessed'] and len(second['serving_versions']) == 2
+  assert not second['blessed']
+  assert second['gate'] == 'the model is already the blessed baseline'
+  assert len(second['serving_versions']) == 2
+  newest = max(_executions(out, 'NerTrainer', 'model'), key=int)
+  assert second['pushed'] == {
+      'version': second['serving_versions'][1],
+      'model': str(out / 'pipeline_root' / 'NerTrainer' / 'model' / newest)}
   assert _span_of_latest_examples(out) == 2
 
   # Unchanged rerun: every component's output comes from the cache, and no
