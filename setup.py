@@ -22,6 +22,6 @@ setup(
         'dill',  # imported by tensorflow-transform, not declared by it
         'kfp==2.5.0',  # without it TFX has no KubeflowV2DagRunner
     ],
-    extras_require={'test': ['pytest']},
+    extras_require={'test': ['pytest', 'hypothesis']},
     entry_points={'console_scripts': ['ner-pipeline=pipeline.cli:main']},
 )

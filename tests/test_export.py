@@ -160,3 +160,31 @@ def test_a_tf1_graph_loader_finds_every_weight(module, tmp_path):
                        {tokens.inputs['tokens'].name: [['Peter', 'went']]})
   assert got.tolist() == [[b'Peter', b'went', b'.']]
   assert tags.shape == (1, 2)
+
+
+# Inputs a service meets: empty, blank, control characters, emoji (a ZWJ
+# sequence too), a combining mark, right-to-left scripts, 100,000+
+# characters.
+HARD_TEXTS = ['', ' \t  ', 'Peter\x00went\x07 to\x1bParis .',
+              'Tom \U0001F600 met \U0001F469\u200d\U0001F469\u200d\U0001F467 '
+              'in K\u00f6ln .', 'Cafe\u0301 de Flore , Paris .',
+              '\u05e9\u05dc\u05d5\u05dd Peter \u0645\u0631\u062d\u0628\u0627 .',
+              'Peter went to Paris . ' * 4600]
+
+
+def test_hard_texts_are_tagged_with_offsets_into_the_input(module):
+  out = module.tag_text(tf.constant(HARD_TEXTS))
+  assert len(HARD_TEXTS[-1]) > 100000
+  for i, text in enumerate(HARD_TEXTS):
+    tokens = [t.decode() for t in out['tokens'].numpy()[i] if t]
+    starts = out['token_start'].numpy()[i][:len(tokens)]
+    ends = out['token_end'].numpy()[i][:len(tokens)]
+    assert [text[s:e] for s, e in zip(starts, ends)] == tokens
+    for kind, start, end, span in zip(out['entity_type'].numpy()[i],
+                                      out['entity_start'].numpy()[i],
+                                      out['entity_end'].numpy()[i],
+                                      out['entity_text'].numpy()[i]):
+      if kind:
+        assert text[start:end] == span.decode()
+  assert not out['tokens'].numpy()[0].any() and not out['tokens'].numpy()[1].any()
+  assert len([t for t in out['tokens'].numpy()[6] if t]) == 5 * 4600

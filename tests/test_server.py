@@ -16,6 +16,7 @@ import pytest
 import tensorflow as tf
 
 import small_model
+from test_export import HARD_TEXTS
 
 _MAX_BYTES = 20000
 
@@ -93,6 +94,14 @@ def test_predict_rows_and_columns_answer_as_the_signature_does(server):
     assert row['tokens'] == [t.decode() for t in
                              direct['tokens'].numpy()[i][:width]]
     assert row['entity_start'] == direct['entity_start'].numpy()[i].tolist()
+  # Inputs a service meets (tests/test_export.py), but the longest: one
+  # request holds them all.
+  hard = HARD_TEXTS[:-1]
+  status, answer = _call(root + ':predict', {'instances': hard})
+  assert status == 200 and len(answer['predictions']) == len(hard)
+  for text, row in zip(hard, answer['predictions']):
+    assert [text[s:e] for s, e in zip(row['token_start'], row['token_end'])
+            if s >= 0] == [t for t in row['tokens'] if t]
   status, columns = _call(root + '/versions/1:predict',
                           {'signature_name': 'tag_text',
                            'inputs': {'text': texts}})

@@ -2,7 +2,6 @@
 is; every bad file ends in an error naming the file and the line."""
 
 import gzip
-import os
 import pickle
 import struct
 
