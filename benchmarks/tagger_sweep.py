@@ -16,6 +16,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 import tensorflow_transform as tft
@@ -65,9 +66,11 @@ def main(argv=None):
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)
     started = time.time()
-    _, history = trainer.fit_one(
-        config, matrix, len(tag_names), num_chars, train, evaluation,
-        tag_names, os.path.join(args.run, 'sweep_logs', str(seed)))
+    with tempfile.TemporaryDirectory() as checkpoint_root:
+      _, history, _ = trainer.fit_one(
+          config, matrix, len(tag_names), num_chars, train, evaluation,
+          tag_names, os.path.join(args.run, 'sweep_logs', str(seed)),
+          checkpoint_root, 0)
     results.append({'seed': seed, 'f1': 100 * max(history['val_f1']),
                     'epochs': len(history['loss']),
                     'seconds': round(time.time() - started)})

@@ -20,6 +20,7 @@ from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import example_gen_pb2
 
+from components import code_version
 from models import conll, features
 from models.config import TAG_SCHEMES
 
@@ -151,6 +152,7 @@ class ConllExampleGen(FileBasedExampleGen):
     struct.update({'encoding': encoding, 'tag_scheme': tag_scheme,
                    'span_window': span_window, 'text_lines': text_lines,
                    'max_sentence_tokens': max_sentence_tokens,
+                   code_version.KEY: code_version.current(),
                    'patterns': [s.pattern for s in input_config.splits]})
     packed = any_pb2.Any()
     packed.Pack(struct)

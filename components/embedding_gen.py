@@ -17,7 +17,7 @@ from tfx.dsl.components.base import executor_spec
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
-from components import artifacts
+from components import artifacts, code_version
 from models import embedding_files, embeddings, features, vector_files
 from models.config import EmbeddingConfig, from_json, to_json
 
@@ -27,6 +27,7 @@ class EmbeddingGenSpec(types.ComponentSpec):
       'custom_config': ExecutionParameter(type=str),  # EmbeddingConfig JSON
       'train_split': ExecutionParameter(type=str),
       'eval_split': ExecutionParameter(type=str),
+      **code_version.PARAMETER,
   }
   INPUTS = {'examples': ChannelParameter(type=standard_artifacts.Examples)}
   OUTPUTS = {
@@ -141,4 +142,5 @@ class EmbeddingGen(base_component.BaseComponent):
     super().__init__(spec=EmbeddingGenSpec(
         examples=examples, custom_config=to_json(config),
         train_split=train_split, eval_split=eval_split,
+        code_version=code_version.current(),
         embedding=types.Channel(type=artifacts.EmbeddingMatrix)))

@@ -4,6 +4,12 @@ TFMA flattens per-token outputs, so its token metrics count padding and it
 has no notion of entity spans; this component scores the exported model the
 way it will be used (``tag_tokens`` on raw tokens) and writes a standard
 ModelBlessing that Pusher and LatestBlessedModelStrategy understand.
+
+The gate also checks drift (``models/drift.py``): each blessing keeps the
+profile of its eval split and the embedding vocabulary it was measured
+against, and the next run profiles its own eval split against the blessed
+baseline's vocabulary and compares. Beyond the bounds, the model is not
+blessed unless ``allow_drift``.
 """
 
 import json
@@ -18,13 +24,15 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import path_utils
 
-from components import pusher
-from models import atomic, entity_metrics, features
+from components import artifacts, code_version, pusher
+from models import atomic, drift, embedding_files, embeddings, entity_metrics
+from models import features
 from models.config import GateConfig
 from serving import inference
 
 METRICS_FILE = 'metrics.json'
 REPORT_FILE = 'report.txt'
+PROFILE_FILE = 'drift_profile.json'  # in the blessing, with VOCAB_FILE
 
 
 class NerEvaluatorSpec(types.ComponentSpec):
@@ -32,12 +40,21 @@ class NerEvaluatorSpec(types.ComponentSpec):
       'split': ExecutionParameter(type=str),
       'min_f1': ExecutionParameter(type=float),
       'max_f1_drop': ExecutionParameter(type=float),
+      'max_oov_increase': ExecutionParameter(type=float),
+      'max_tag_drift': ExecutionParameter(type=float),
+      'max_length_drift': ExecutionParameter(type=float),
+      'allow_drift': ExecutionParameter(type=int),
+      **code_version.PARAMETER,
   }
   INPUTS = {
       'examples': ChannelParameter(type=standard_artifacts.Examples),
       'model': ChannelParameter(type=standard_artifacts.Model),
       'baseline_model': ChannelParameter(type=standard_artifacts.Model,
                                          optional=True),
+      'baseline_blessing': ChannelParameter(
+          type=standard_artifacts.ModelBlessing, optional=True),
+      artifacts.EMBEDDING_KEY: ChannelParameter(
+          type=artifacts.EmbeddingMatrix, optional=True),
   }
   OUTPUTS = {
       'evaluation': ChannelParameter(type=standard_artifacts.ModelEvaluation),
@@ -64,6 +81,23 @@ def decide(f1: float, baseline_f1: Optional[float], min_f1: float,
     return True, f'F1 {f1:.4f} reaches the bar {min_f1:.4f}; no baseline yet'
   return True, (f'F1 {f1:.4f} reaches the bar and is within {max_f1_drop:.4f} '
                 f'of the baseline {baseline_f1:.4f}')
+
+
+def check_drift(sentences, baseline_blessing: Optional[str],
+                exec_properties) -> Tuple[List[str], Dict[str, Any]]:
+  """Problems and numbers of the eval split against the data of the
+  baseline's blessing (none when that blessing kept no profile)."""
+  if not baseline_blessing or not tf.io.gfile.exists(
+      f'{baseline_blessing}/{PROFILE_FILE}'):
+    return [], {}
+  with tf.io.gfile.GFile(f'{baseline_blessing}/{PROFILE_FILE}') as f:
+    before = json.load(f)
+  vocab = embedding_files.load_vocab(baseline_blessing)[2:]
+  now = drift.profile(sentences, embeddings.vocab_index(vocab))
+  return drift.compare(before, now,
+                       float(exec_properties['max_oov_increase']),
+                       float(exec_properties['max_tag_drift']),
+                       float(exec_properties['max_length_drift']))
 
 
 class Executor(base_executor.BaseExecutor):
@@ -94,13 +128,25 @@ class Executor(base_executor.BaseExecutor):
           current['f1'], base['f1'] if base else None,
           float(exec_properties['min_f1']),
           float(exec_properties['max_f1_drop']))
+      blessings = input_dict.get('baseline_blessing') or []
+      problems, drifted = check_drift(
+          sentences, blessings[0].uri if blessings else None,
+          exec_properties)
+      if problems and int(exec_properties['allow_drift']):
+        reason += '; the data drifted, allowed (--allow-drift): ' + '; '.join(
+            problems)
+      elif problems:
+        blessed = False
+        reason = ('the data drifted from the blessed baseline\'s: '
+                  + '; '.join(problems) + f' (the F1 gate said: {reason}); '
+                  '--allow-drift pushes anyway')
     logging.info('NerEvaluator: %s: %s',
                  'BLESSED' if blessed else 'NOT BLESSED', reason)
 
     evaluation = artifact_utils.get_single_instance(output_dict['evaluation'])
     result = {'split': exec_properties['split'], 'sentences': len(sentences),
               'model': current, 'baseline': base, 'blessed': blessed,
-              'reason': reason}
+              'reason': reason, 'drift': drifted}
     tf.io.gfile.makedirs(evaluation.uri)
     atomic.write(f'{evaluation.uri}/{METRICS_FILE}',
                  json.dumps(result, indent=2, sort_keys=True))
@@ -112,6 +158,13 @@ class Executor(base_executor.BaseExecutor):
     tf.io.gfile.makedirs(blessing.uri)
     atomic.write(f"{blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}",
                  reason + '\n')
+    embedding = input_dict.get(artifacts.EMBEDDING_KEY) or []
+    if embedding:  # what the next run's drift check compares with
+      vocab = embedding_files.load_vocab(embedding[0].uri)
+      atomic.write(f'{blessing.uri}/{embedding_files.VOCAB_FILE}',
+                   '\n'.join(vocab) + '\n')
+      atomic.write(f'{blessing.uri}/{PROFILE_FILE}', json.dumps(drift.profile(
+          sentences, embeddings.vocab_index(vocab[2:]))))
     blessing.set_int_custom_property('blessed', int(blessed))
     blessing.set_string_custom_property('current_model', model.uri)
     blessing.set_int_custom_property('current_model_id', model.id)
@@ -134,10 +187,19 @@ class NerEvaluator(base_component.BaseComponent):
 
   def __init__(self, examples: types.BaseChannel, model: types.BaseChannel,
                baseline_model: Optional[types.BaseChannel] = None,
+               baseline_blessing: Optional[types.BaseChannel] = None,
+               embedding: Optional[types.BaseChannel] = None,
                split: str = 'eval', min_f1: float = GateConfig.min_f1,
-               max_f1_drop: float = GateConfig.max_f1_drop):
+               max_f1_drop: float = GateConfig.max_f1_drop,
+               drift_bounds: GateConfig = GateConfig()):
     super().__init__(spec=NerEvaluatorSpec(
         examples=examples, model=model, baseline_model=baseline_model,
+        baseline_blessing=baseline_blessing, embedding=embedding,
         split=split, min_f1=min_f1, max_f1_drop=max_f1_drop,
+        max_oov_increase=drift_bounds.max_oov_increase,
+        max_tag_drift=drift_bounds.max_tag_drift,
+        max_length_drift=drift_bounds.max_length_drift,
+        allow_drift=int(drift_bounds.allow_drift),
+        code_version=code_version.current(),
         evaluation=types.Channel(type=standard_artifacts.ModelEvaluation),
         blessing=types.Channel(type=standard_artifacts.ModelBlessing)))

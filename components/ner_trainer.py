@@ -13,11 +13,13 @@ from tfx.proto import trainer_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ChannelParameter
 
-from components import artifacts
+from components import artifacts, code_version
 from models.config import TrainerConfig, to_json
 
 
 class NerTrainerSpec(standard_component_specs.TrainerSpec):
+  PARAMETERS = {**standard_component_specs.TrainerSpec.PARAMETERS,
+                **code_version.PARAMETER}
   INPUTS = {
       **standard_component_specs.TrainerSpec.INPUTS,
       artifacts.EMBEDDING_KEY: ChannelParameter(
@@ -48,6 +50,6 @@ class NerTrainer(base_component.BaseComponent):
         embedding=embedding, run_fn=run_fn,
         train_args=trainer_pb2.TrainArgs(splits=['train']),
         eval_args=trainer_pb2.EvalArgs(splits=['eval']),
-        custom_config=to_json(config),
+        custom_config=to_json(config), code_version=code_version.current(),
         model=types.Channel(type=standard_artifacts.Model),
         model_run=types.Channel(type=standard_artifacts.ModelRun)))

@@ -14,10 +14,12 @@ from tfx.proto import transform_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ChannelParameter
 
-from components import artifacts
+from components import artifacts, code_version
 
 
 class NerTransformSpec(standard_component_specs.TransformSpec):
+  PARAMETERS = {**standard_component_specs.TransformSpec.PARAMETERS,
+                **code_version.PARAMETER}
   INPUTS = {
       **standard_component_specs.TransformSpec.INPUTS,
       artifacts.EMBEDDING_KEY: ChannelParameter(
@@ -51,5 +53,6 @@ class NerTransform(base_beam_component.BaseBeamComponent):
         # StatisticsGen already describes the raw data; skipping TFT's own
         # pre/post statistics saves a full pass on a small machine.
         disable_statistics=1,
+        code_version=code_version.current(),
         transform_graph=types.Channel(type=standard_artifacts.TransformGraph),
         transformed_examples=types.Channel(type=standard_artifacts.Examples)))

@@ -163,9 +163,22 @@ class GateConfig:
   min_f1: float = option(0.5, 'entity F1 (0..1) a model must reach on --eval')
   max_f1_drop: float = option(
       0.0, 'how far F1 may fall below the last blessed model')
+  # The drift check against the data of the last blessed model
+  # (models/drift.py); beyond a bound the model is not pushed.
+  max_oov_increase: float = option(
+      0.1, 'how far the eval OOV rate (against the embedding vocabulary) may '
+      'rise over that of the last blessed model\'s eval data')
+  max_tag_drift: float = option(
+      0.1, 'how far the share of any tag may move (L-infinity)')
+  max_length_drift: float = option(
+      0.25, 'how far the share of any sentence-length bucket may move')
+  allow_drift: bool = option(
+      False, 'push a model that passes the F1 gate even when the data '
+      'drifted beyond the bounds (the numbers are still reported)')
 
   def __post_init__(self):
-    _check_probability(self, 'min_f1', 'max_f1_drop')
+    _check_probability(self, 'min_f1', 'max_f1_drop', 'max_oov_increase',
+                       'max_tag_drift', 'max_length_drift')
 
 
 SECTIONS = {'embedding': EmbeddingConfig, 'trainer': TrainerConfig,

@@ -5,7 +5,7 @@ import json
 import logging
 import os
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import keras
 import numpy as np
@@ -13,8 +13,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from models import atomic, embedding_files, entity_metrics, export, features
-from models import mentions
+from models import atomic, checkpoints, embedding_files, entity_metrics
+from models import export, features, mentions
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 from models.preprocessing import MAX_WORD_CHARS
@@ -105,12 +105,22 @@ class PlateauSchedule(keras.callbacks.Callback):
   """
 
   def __init__(self, patience: int, lr_decay: float = 1.0,
-               min_delta: float = 1e-4):
+               min_delta: float = 1e-4, resume: Optional[dict] = None):
     super().__init__()
     self.patience, self.lr_decay, self.min_delta = patience, lr_decay, min_delta
+    self.resume = resume
 
   def on_train_begin(self, logs=None):
     self.best, self.best_epoch, self.best_weights, self.wait = 0.0, -1, None, 0
+    if self.resume:  # a checkpoint's state (EpochCheckpoint)
+      self.best, self.best_epoch = self.resume['best'], self.resume[
+          'best_epoch']
+      self.wait, self.best_weights = self.resume['wait'], self.resume[
+          'best_weights']
+
+  def state(self) -> dict:
+    return {'best': self.best, 'best_epoch': self.best_epoch,
+            'wait': self.wait}
 
   def on_epoch_end(self, epoch, logs=None):
     f1 = logs['val_f1']
@@ -131,21 +141,61 @@ class PlateauSchedule(keras.callbacks.Callback):
       self.model.set_weights(self.best_weights)
 
 
+class EpochCheckpoint(keras.callbacks.Callback):
+  """Saves the member after every epoch (``models.checkpoints``)."""
+
+  def __init__(self, root: str, member: int, schedule: PlateauSchedule,
+               history: Dict[str, List[float]]):
+    super().__init__()
+    self.root, self.member, self.schedule = root, member, schedule
+    self.history = history  # of the epochs before a resume
+
+  def on_epoch_end(self, epoch, logs=None):
+    for k, v in (logs or {}).items():
+      self.history.setdefault(k, []).append(float(v))
+    checkpoints.save(self.root, self.member, self.model, {
+        'epochs_done': epoch + 1, 'finished': False,
+        'learning_rate': float(self.model.optimizer.learning_rate.numpy()),
+        'history': self.history, **self.schedule.state()},
+                     self.schedule.best_weights)
+
+
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
             num_chars: int, train: tf.data.Dataset,
             evaluation: tf.data.Dataset, tag_names: List[str],
-            log_dir: str):
-  """One tagger, early-stopped at its best eval entity F1."""
+            log_dir: str, checkpoint_root: str, member: int):
+  """One tagger, early-stopped at its best eval entity F1; from its last
+  checkpoint when a killed run left one."""
   keras.utils.set_random_seed(config.seed)
   model = model_lib.build_model(matrix, num_tags, num_chars, config)
   model.summary(print_fn=logging.info)
-  callbacks = [EntityF1(evaluation, tag_names),
-               PlateauSchedule(config.patience, config.lr_decay),
+  state = checkpoints.load(checkpoint_root, member)
+  if state is not None:
+    checkpoints.restore(model, state)
+    model.optimizer.learning_rate.assign(state['learning_rate'])
+    logging.info('Trainer: member %d resumes after epoch %d', member,
+                 state['epochs_done'])
+    if state['finished']:
+      model.set_weights(state['weights'])
+      return model, state['history'], state['epochs_done']
+  schedule = PlateauSchedule(config.patience, config.lr_decay, resume=state)
+  history = dict(state['history']) if state else {}
+  callbacks = [EntityF1(evaluation, tag_names), schedule,
+               EpochCheckpoint(checkpoint_root, member, schedule, history),
                keras.callbacks.TensorBoard(log_dir=log_dir)]
-  # No validation_data: the eval pass that matters is EntityF1's.
-  history = model.fit(train, epochs=config.epochs, callbacks=callbacks,
-                      verbose=2)
-  return model, {k: [float(x) for x in v] for k, v in history.history.items()}
+  done = state['epochs_done'] if state else 0
+  stopped = state is not None and state['wait'] >= config.patience
+  if done < config.epochs and not stopped:
+    # No validation_data: the eval pass that matters is EntityF1's.
+    model.fit(train, epochs=config.epochs, initial_epoch=done,
+              callbacks=callbacks, verbose=2)
+  elif schedule.best_weights is not None:
+    model.set_weights(schedule.best_weights)
+  checkpoints.save(checkpoint_root, member, model, {
+      'epochs_done': len(history.get('loss', [])), 'finished': True,
+      'learning_rate': float(model.optimizer.learning_rate.numpy()),
+      'history': history, **schedule.state()}, None)
+  return model, history, done
 
 
 def run_fn(fn_args: FnArgs) -> None:
@@ -167,18 +217,27 @@ def run_fn(fn_args: FnArgs) -> None:
                   config.seed, config.mention_replace, tag_names)
   evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
   num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
+  # Keyed by what training depends on, beside the executions' outputs, so
+  # that the rerun of a killed run finds it.
+  checkpoint_root = checkpoints.folder(
+      os.path.join(os.path.dirname(os.path.dirname(fn_args.model_run_dir)),
+                   '.checkpoints'),
+      {'train': sorted(fn_args.train_files), 'eval': sorted(
+          fn_args.eval_files), 'transform': fn_args.transform_output,
+       'config': fn_args.custom_config})
   started = time.time()
   models, members = [], []
   for member in range(config.ensemble):
-    model, history = fit_one(dataclasses.replace(
-        config, seed=config.seed + member), matrix, len(tag_names), num_chars,
-                             train, evaluation, tag_names,
-                             os.path.join(fn_args.model_run_dir,
-                                          f'member-{member}'))
+    model, history, resumed = fit_one(
+        dataclasses.replace(config, seed=config.seed + member), matrix,
+        len(tag_names), num_chars, train, evaluation, tag_names,
+        os.path.join(fn_args.model_run_dir, f'member-{member}'),
+        checkpoint_root, member)
     models.append(model)
     members.append({'seed': config.seed + member,
                     'epochs_run': len(history['loss']),
                     'best_val_f1': max(history['val_f1']),
+                    'resumed_after_epoch': resumed,
                     'history': history})
   seconds = time.time() - started
   epochs_run = sum(m['epochs_run'] for m in members)
@@ -195,3 +254,4 @@ def run_fn(fn_args: FnArgs) -> None:
                stats['train_tokens_per_second'])
   export.export(models, tft_output, tag_names, fn_args.serving_model_dir)
   logging.info('Trainer: exported to %s', fn_args.serving_model_dir)
+  checkpoints.remove(checkpoint_root)

@@ -463,8 +463,13 @@ def _pipeline(args: argparse.Namespace) -> int:
   print(f'ner-pipeline: writing everything under {config.output_dir}',
         flush=True)
   from models import atomic  # pylint: disable=g-import-not-at-top
-  from pipeline import local_runner, outputs, scratch  # pylint: disable=g-import-not-at-top
+  from pipeline import local_runner, outputs, recovery, scratch  # pylint: disable=g-import-not-at-top
   with scratch.output_lock(config.output_dir):
+    cancelled = recovery.cancel_unfinished(config.metadata_path)
+    if cancelled:
+      print(f'ner-pipeline: a killed run left {", ".join(cancelled)} '
+            'unfinished: marked CANCELED; finished steps are reused with '
+            '--cache, and training resumes from its last epoch', flush=True)
     data = _check_data(args, config) if args.command == 'run' else {}
     started = time.time()
     local_runner.run(config)

@@ -42,6 +42,8 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
                    ('precision', 'recall', 'f1', 'per_type')}
     out['blessed'] = metrics['blessed']
     out['gate'] = metrics['reason']
+    if metrics.get('drift'):
+      out['drift'] = metrics['drift']
   inferred = latest_execution(
       os.path.join(root, 'BulkInferrer', 'output_examples'))
   if config.infer and inferred:

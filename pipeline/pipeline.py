@@ -106,8 +106,11 @@ def create_components(config: PipelineConfig,
       examples=example_gen.outputs['examples'],
       model=trainer.outputs['model'],
       baseline_model=model_resolver.outputs['model'],
+      baseline_blessing=model_resolver.outputs['model_blessing'],
+      embedding=embedding_gen.outputs['embedding'],
       min_f1=params.get('min_f1', config.gate.min_f1),
-      max_f1_drop=params.get('max_f1_drop', config.gate.max_f1_drop))
+      max_f1_drop=params.get('max_f1_drop', config.gate.max_f1_drop),
+      drift_bounds=config.gate)
   inference = bulk_inference(config, trainer, evaluator)
   pusher = Pusher(
       model=trainer.outputs['model'],

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ import tensorflow as tf
 
 from models import conll, features
 from models.config import EmbeddingConfig, GateConfig, TrainerConfig
-from pipeline import cli, local_runner, outputs, scratch, synthetic_data
+from pipeline import cli, local_runner, outputs, recovery, scratch
+from pipeline import synthetic_data
 from pipeline.config import IN_MEMORY_BEAM_ARGS, PipelineConfig
 
 
@@ -333,6 +335,55 @@ def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   assert os.listdir(blessing) == ['NOT_BLESSED']
 
 
+_SPANISH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), '..', 'shared', 'data', 'conll2002_esp')
+
+
+@pytest.mark.skipif(not os.path.isdir(_SPANISH),
+                    reason='the shared CoNLL-2002 Spanish data is not here')
+def test_a_retrain_on_another_corpus_is_stopped_by_the_drift_gate(first_run,
+                                                                   tmp_path):
+  config, _ = first_run
+  paths = {}
+  for split, name, count in (('train', 'esp.train', 300),
+                             ('eval', 'esp.testa', 100)):
+    sentences = list(conll.read_file(os.path.join(_SPANISH, name),
+                                     'latin-1'))[:count]
+    paths[split] = str(tmp_path / f'{split}.conll')
+    with open(paths[split], 'w') as f:
+      f.write(conll.format_sentences(sentences))
+  before = sorted(os.listdir(config.serving_dir))
+  # The F1 gate lets anything through: only the drift check can stop it.
+  spanish = dataclasses.replace(config, train=paths['train'],
+                                eval=paths['eval'], test='', infer='',
+                                gate=GateConfig(min_f1=0.0, max_f1_drop=1.0))
+  local_runner.run(spanish)
+  metrics = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerEvaluator', 'evaluation'),
+      'metrics.json')))
+  assert metrics['blessed'] is False
+  assert metrics['reason'].startswith(
+      "the data drifted from the blessed baseline's: the eval OOV rate rose")
+  assert metrics['drift']['oov_rate_new'] > 0.5 > metrics['drift'][
+      'oov_rate_baseline']
+  assert sorted(os.listdir(config.serving_dir)) == before
+  # --allow-drift: the same model (cached) is blessed and pushed, with the
+  # numbers in the reason.
+  allowed = dataclasses.replace(spanish, enable_cache=True, gate=GateConfig(
+      min_f1=0.0, max_f1_drop=1.0, allow_drift=True))
+  trained = os.listdir(os.path.join(config.pipeline_root, 'NerTrainer',
+                                    'model'))
+  local_runner.run(allowed)
+  assert os.listdir(os.path.join(config.pipeline_root, 'NerTrainer',
+                                 'model')) == trained
+  result = outputs.summary(allowed, 0)
+  assert result['blessed'] is True
+  assert 'the data drifted, allowed (--allow-drift): the eval OOV rate' in (
+      result['gate'])
+  assert result['drift'] == metrics['drift']
+  assert len(os.listdir(config.serving_dir)) == len(before) + 1
+
+
 def _small_data(directory, eval_text=None, train_text=None):
   paths = synthetic_data.write_demo_data(str(directory), train=60, eval_=20,
                                          test=0, unlabeled=50)
@@ -453,3 +504,51 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
   finally:
     live.kill()
     live.wait(timeout=60)
+
+
+def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
+    tmp_path):
+  # SIGKILL (the OOM killer, a lost machine) in the middle of the Trainer's
+  # second member: the rerun reuses the finished steps, marks the killed
+  # execution CANCELED, and trains on from the last finished epoch.
+  paths = _small_data(tmp_path / 'data')
+  out = tmp_path / 'out'
+  argv = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
+          paths['train'], '--eval', paths['eval'], '--unlabeled',
+          paths['unlabeled'], '--output', str(out), '--cache', '--epochs', '8',
+          '--patience', '8', '--ensemble', '2', '--lstm-units', '16',
+          '--w2v-dim', '16', '--w2v-epochs', '2', '--min-f1', '0',
+          '--beam-arg=--direct_running_mode=in_memory']
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, start_new_session=True)
+  checkpoints = out / 'pipeline_root' / 'NerTrainer' / '.checkpoints'
+  deadline = time.time() + 900
+  try:
+    while not list(checkpoints.glob('*/member-1/state.json')):
+      assert proc.poll() is None and time.time() < deadline
+      time.sleep(0.1)
+  finally:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+  metadata_path = str(out / 'metadata.sqlite')
+  assert 'NerTrainer' in {e.type.rsplit('.', 1)[-1]
+                          for e in recovery.unfinished(metadata_path)}
+  examples = out / 'pipeline_root' / 'ConllExampleGen' / 'examples'
+  made = sorted(os.listdir(examples))
+
+  rerun = subprocess.run(argv, cwd=root, capture_output=True, text=True,
+                         timeout=1200)
+  assert rerun.returncode == 0, rerun.stderr[-3000:]
+  assert 'left NerTrainer unfinished: marked CANCELED' in rerun.stdout
+  assert recovery.unfinished(metadata_path) == []
+  assert sorted(os.listdir(examples)) == made  # reused, not made again
+  stats = json.load(open(os.path.join(
+      _latest(str(out / 'pipeline_root'), 'NerTrainer', 'model_run'),
+      'training_stats.json')))
+  first, second = stats['members']
+  assert first['resumed_after_epoch'] == first['epochs_run'] == 8
+  assert 1 <= second['resumed_after_epoch'] < second['epochs_run'] == 8
+  assert len(second['history']['val_f1']) == 8
+  assert json.load(open(out / 'last_run.json'))['pushed']
+  assert not any(checkpoints.iterdir())  # removed once exported

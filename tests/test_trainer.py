@@ -1,8 +1,9 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from models import entity_metrics, features, model as model_lib
-from models import trainer
+from models import checkpoints, trainer
 from models.config import TrainerConfig
 from models.preprocessing import MAX_WORD_CHARS
 
@@ -88,3 +89,52 @@ def test_step_benchmark_times_an_epoch_of_synthetic_batches(capsys):
   line = capsys.readouterr().out.strip().splitlines()[-1]
   assert line.startswith('step_benchmark: lstm_units=4 char_filters=3: ')
   assert 'tokens/s' in line
+
+
+class _Killed(Exception):
+  """Stands for the SIGKILL of test_pipeline's kill-and-rerun test."""
+
+
+def test_a_member_resumes_after_its_last_checkpointed_epoch(tmp_path,
+                                                            monkeypatch):
+  _write(str(tmp_path / 'part-0.gz'), [4, 6, 3, 5, 7, 2])
+  data = trainer.dataset([str(tmp_path / '*.gz')], _SPEC, 2, True)
+  matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+  config = TrainerConfig(lstm_units=4, epochs=5, patience=5)
+  tags = ['O', 'B-PER', 'I-PER']
+  root = str(tmp_path / 'checkpoints')
+  save = trainer.EpochCheckpoint.on_epoch_end
+
+  def killed_after_epoch_3(self, epoch, logs=None):
+    save(self, epoch, logs)
+    if epoch == 2:
+      raise _Killed()
+
+  monkeypatch.setattr(trainer.EpochCheckpoint, 'on_epoch_end',
+                      killed_after_epoch_3)
+  with pytest.raises(_Killed):
+    trainer.fit_one(config, matrix, 3, 12, data, data, tags,
+                    str(tmp_path / 'logs'), root, 0)
+  saved = checkpoints.load(root, 0)
+  assert saved['epochs_done'] == 3 and not saved['finished']
+  assert len(saved['history']['loss']) == 3
+  monkeypatch.setattr(trainer.EpochCheckpoint, 'on_epoch_end', save)
+  steps = []
+  monkeypatch.setattr(trainer.EpochCheckpoint, 'on_train_begin',
+                      lambda self, logs=None: steps.append(
+                          int(self.model.optimizer.iterations.numpy())))
+  model, history, resumed = trainer.fit_one(
+      config, matrix, 3, 12, data, data, tags, str(tmp_path / 'logs'), root,
+      0)
+  assert resumed == 3
+  # The optimizer's state came back: its steps of the 3 epochs before.
+  assert steps == [int(saved['optimizer'][0])] and steps[0] >= 3 * 3
+  assert len(history['loss']) == len(history['val_f1']) == 5
+  assert history['loss'][:3] == saved['history']['loss']
+  # Finished: a later call takes the member as it is.
+  again, history_again, resumed_again = trainer.fit_one(
+      config, matrix, 3, 12, data, data, tags, str(tmp_path / 'logs'), root,
+      0)
+  assert resumed_again == 5 and history_again == history
+  for a, b in zip(again.get_weights(), model.get_weights()):
+    np.testing.assert_array_equal(a, b)
