@@ -94,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
                       help='folder to write schema.pbtxt into')
   _add_reading_options(schema)
 
+  runs = sub.add_parser(
+      'runs', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='list the past runs of an --output',
+      description='One line per run recorded in OUTPUT/metadata.sqlite, '
+      'oldest first: start time, state (finished, failed, killed), data '
+      'spans, eval entity F1, blessed or not, the version pushed.')
+  runs.add_argument('--output', default=_DEFAULT_OUTPUT,
+                    help='the --output of the runs')
+
   tag = sub.add_parser(
       'tag', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
       help='tag raw text or a CoNLL file with a pushed model',
@@ -430,7 +439,8 @@ def _schema(args: argparse.Namespace) -> int:
   return 0
 
 
-def _check_data(args: argparse.Namespace, config: PipelineConfig) -> Dict:
+def _check_data(args: argparse.Namespace, config: PipelineConfig,
+                say=print) -> Dict:
   """Before any component: --infer-schema, then every data file parsed
   and its tags checked against the schema. Returns counts per split."""
   from pipeline import data_check, schema_inference  # pylint: disable=g-import-not-at-top
@@ -438,11 +448,10 @@ def _check_data(args: argparse.Namespace, config: PipelineConfig) -> Dict:
   if getattr(args, 'infer_schema', False) and not args.schema_dir:
     config.schema_dir = os.path.join(config.output_dir, _INFERRED_SCHEMA)
     if os.path.exists(os.path.join(config.schema_dir, 'schema.pbtxt')):
-      print(f'ner-pipeline: validating against the schema inferred before, '
-            f'{config.schema_dir}/schema.pbtxt', flush=True)
+      say(f'ner-pipeline: validating against the schema inferred before, '
+          f'{config.schema_dir}/schema.pbtxt')
     else:
-      print(f'ner-pipeline: inferring the schema from {config.train}',
-            flush=True)
+      say(f'ner-pipeline: inferring the schema from {config.train}')
       schema_inference.write_schema(config.train, config.schema_dir,
                                     config.encoding, config.tag_scheme)
   counts = data_check.check_files(
@@ -451,40 +460,46 @@ def _check_data(args: argparse.Namespace, config: PipelineConfig) -> Dict:
       config.schema_dir or default_schema_dir(), config.max_sentence_tokens)
   for split, c in counts.items():
     if c['sentences_cut']:
-      print(f"ner-pipeline: warning: {split}: {c['sentences_cut']} "
-            f'sentence(s) longer than {config.max_sentence_tokens} tokens are '
-            'cut for training (--max-sentence-tokens)', flush=True)
+      say(f"ner-pipeline: warning: {split}: {c['sentences_cut']} "
+          f'sentence(s) longer than {config.max_sentence_tokens} tokens are '
+          'cut for training (--max-sentence-tokens)')
   return counts
 
 
 def _pipeline(args: argparse.Namespace) -> int:
   """run and retrain."""
-  config = config_from_args(args)
-  print(f'ner-pipeline: writing everything under {config.output_dir}',
-        flush=True)
-  from models import atomic  # pylint: disable=g-import-not-at-top
-  from pipeline import local_runner, outputs, recovery, scratch  # pylint: disable=g-import-not-at-top
-  with scratch.output_lock(config.output_dir):
-    cancelled = recovery.cancel_unfinished(config.metadata_path)
-    if cancelled:
-      print(f'ner-pipeline: a killed run left {", ".join(cancelled)} '
-            'unfinished: marked CANCELED; finished steps are reused with '
-            '--cache, and training resumes from its last epoch', flush=True)
-    data = _check_data(args, config) if args.command == 'run' else {}
-    started = time.time()
-    local_runner.run(config)
-    result = outputs.summary(config, started)
-    if data:
-      result['data'] = data
-    atomic.write(os.path.join(config.output_dir, 'last_run.json'),
-                 json.dumps(result, indent=2, sort_keys=True))
+  from pipeline import console  # pylint: disable=g-import-not-at-top
+  with console.run_console(os.path.abspath(args.output), args.verbose) as face:
+    config = config_from_args(args)
+    face.say(f'ner-pipeline: writing everything under {config.output_dir}'
+             + ('' if args.verbose else '; library logs go to ' +
+                os.path.join(config.output_dir, console.RUN_LOG)))
+    from models import atomic  # pylint: disable=g-import-not-at-top
+    from pipeline import local_runner, outputs, recovery, scratch  # pylint: disable=g-import-not-at-top
+    with scratch.output_lock(config.output_dir):
+      cancelled = recovery.cancel_unfinished(config.metadata_path)
+      if cancelled:
+        face.say(f'ner-pipeline: a killed run left {", ".join(cancelled)} '
+                 'unfinished: marked CANCELED; finished steps are reused '
+                 'with --cache, and training resumes from its last epoch')
+      data = _check_data(args, config, face.say) if (
+          args.command == 'run') else {}
+      started = time.time()
+      local_runner.run(config)
+      result = outputs.summary(config, started)
+      if data:
+        result['data'] = data
+      atomic.write(os.path.join(config.output_dir, 'last_run.json'),
+                   json.dumps(result, indent=2, sort_keys=True))
   evaluation = result.get('eval', {})
-  print('\n' + json.dumps(result, indent=2, sort_keys=True))
-  print(f"\nner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
+  print('\n'.join([f"ner-pipeline: finished in {result['seconds']:.0f} s"]
+                  + console.summary_lines(result)))
+  print(f"ner-pipeline: eval entity F1 {100 * evaluation.get('f1', 0):.2f}; "
         f"{'blessed' if result.get('blessed') else 'NOT blessed'}; "
         + (f"pushed as version {result['pushed']['version']}"
            if result.get('pushed') else 'nothing pushed') +
-        f"; output in {config.output_dir}", flush=True)
+        f"; output in {config.output_dir} (last_run.json, run.log)",
+        flush=True)
   return 0
 
 
@@ -492,6 +507,14 @@ def main(argv: Optional[List[str]] = None) -> int:
   args = _parser().parse_args(argv)
   if args.command == 'schema':
     return _guarded(_schema, args)
+  if args.command == 'runs':
+    from pipeline import runs  # pylint: disable=g-import-not-at-top
+    found = runs.list_runs(os.path.join(args.output, 'metadata.sqlite'))
+    if not found:
+      raise SystemExit(f'ner-pipeline runs: no runs in {args.output}')
+    for run in found:
+      print(runs.format_run(run))
+    return 0
   if args.command in ('submit', 'schedule'):
     return _vertex(args)
   if args.command == 'tag':

@@ -55,4 +55,27 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
                                         versions.MARKER)) as f:
       if json.load(f)['pushed_at'] >= started:
         out['pushed'] = {'version': str(version), 'model': uri}
+  examples = latest_execution(os.path.join(root, 'ConllExampleGen',
+                                           'examples'))
+  if config.test and out.get('pushed') and examples:
+    out['test'] = score_test(
+        os.path.join(examples, 'Split-test'),
+        os.path.join(config.serving_dir, out['pushed']['version']))
   return out
+
+
+def score_test(split_uri: str, model_dir: str) -> Dict[str, Any]:
+  """Entity scores of the pushed model on the --test split, once, after
+  the push: nothing selects or gates on them."""
+  from models import entity_metrics, features  # pylint: disable=g-import-not-at-top
+  from serving import inference  # pylint: disable=g-import-not-at-top
+  sentences = list(features.read_split(split_uri))
+  predicted = inference.load_tagger(model_dir)(
+      [s[features.TOKENS] for s in sentences])
+  result = entity_metrics.score([s[features.TAGS] for s in sentences],
+                                predicted)
+  return {**{k: result[k] for k in ('precision', 'recall', 'f1',
+                                    'per_type')},
+          'sentences': len(sentences),
+          'note': 'scored once after the push; never used for selection or '
+                  'the gate'}

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models import conll, features
+from models import conll, entity_metrics, features
 from models.config import EmbeddingConfig, GateConfig, TrainerConfig
 from pipeline import cli, local_runner, outputs, recovery, scratch
 from pipeline import synthetic_data
 from pipeline.config import IN_MEMORY_BEAM_ARGS, PipelineConfig
+from serving import inference
 
 
 def _latest(root, *parts):
@@ -269,8 +270,32 @@ def test_summary_reads_back_the_run(first_run):
   config, _ = first_run
   result = outputs.summary(config, started=0)
   assert result['blessed'] is True and result['eval']['f1'] >= 0.6
+  # The --test split, scored once with the pushed model, as tag_tokens
+  # would: the same as scoring its file directly.
+  test = [s for s in conll.read_file(config.test)]
+  tagged = inference.load_tagger(os.path.join(
+      config.serving_dir, result['pushed']['version']))([s.tokens for s in
+                                                         test])
+  assert result['test']['f1'] == entity_metrics.score(
+      [s.tags for s in test], tagged)['f1']
+  assert result['test']['sentences'] == len(test) == 50
+  assert 'never used for selection or the gate' in result['test']['note']
   assert result['embedding']['dim'] == 32
   assert len(result['serving_versions']) >= 1
+
+
+def test_runs_lists_the_run_from_ml_metadata(first_run, capsys):
+  config, _ = first_run
+  assert cli.main(['runs', '--output', config.output_dir]) == 0
+  lines = capsys.readouterr().out.splitlines()
+  metrics = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerEvaluator', 'evaluation'),
+      'metrics.json')))
+  version = os.listdir(config.serving_dir)[0]
+  assert len(lines) == 1  # the fixture's run; the tests below add more
+  assert lines[0].split()[2:] == [
+      'finished', 'spans', '0', 'F1', f"{100 * metrics['model']['f1']:.2f}",
+      'blessed', 'pushed', version]
 
 
 def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
@@ -332,7 +357,8 @@ def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   assert 'below the blessed baseline' in metrics['reason']
   assert sorted(os.listdir(config.serving_dir)) == before
   blessing = _latest(config.pipeline_root, 'NerEvaluator', 'blessing')
-  assert os.listdir(blessing) == ['NOT_BLESSED']
+  assert sorted(os.listdir(blessing)) == [  # and what a drift check reads
+      'NOT_BLESSED', 'drift_profile.json', 'vocab.txt']
 
 
 _SPANISH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -541,6 +567,19 @@ def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
                          timeout=1200)
   assert rerun.returncode == 0, rerun.stderr[-3000:]
   assert 'left NerTrainer unfinished: marked CANCELED' in rerun.stdout
+  # The terminal: a line as each component starts and ends, one per tagger,
+  # a short summary; the libraries' logs (Beam, TFX, TensorFlow) in run.log.
+  terminal = rerun.stdout + rerun.stderr
+  assert len(terminal.splitlines()) <= 60, terminal
+  assert 'Traceback' not in terminal and 'Exception ignored' not in terminal
+  for component in ('ConllExampleGen', 'NerTrainer', 'NerEvaluator',
+                    'Pusher'):
+    assert f'  {component} done in ' in rerun.stdout, terminal
+  assert 'tagger 2 resumes after epoch' in rerun.stdout
+  assert rerun.stdout.splitlines()[-1].startswith(
+      'ner-pipeline: eval entity F1 ')
+  with open(out / 'run.log') as f:
+    assert 'Component NerTrainer is finished.' in f.read()
   assert recovery.unfinished(metadata_path) == []
   assert sorted(os.listdir(examples)) == made  # reused, not made again
   stats = json.load(open(os.path.join(

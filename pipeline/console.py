@@ -1,0 +1,154 @@
+"""The face of a run on the terminal: one line as each component starts and
+ends, one per trained tagger, and a short summary; everything the libraries
+log (TFX, Beam, absl, TensorFlow, Keras, including what native code and Beam
+workers write to the process's stdout and stderr) goes to ``run.log`` in
+``--output``. ``--verbose`` leaves the terminal as it was and still writes
+the Python logs to ``run.log``.
+"""
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from typing import Dict, Iterator, List, TextIO
+
+RUN_LOG = 'run.log'
+
+
+def _elapsed(seconds: float) -> str:
+  minutes, seconds = divmod(int(round(seconds)), 60)
+  return f'{minutes}m{seconds:02d}s' if minutes else f'{seconds}s'
+
+
+class _Progress(logging.Handler):
+  """Turns the log records that mark progress into terminal lines."""
+
+  def __init__(self, say):
+    super().__init__(logging.INFO)
+    self.say = say
+    self.started: Dict[str, float] = {}
+    self.taggers = 0
+
+  def emit(self, record: logging.LogRecord) -> None:
+    msg = record.msg if isinstance(record.msg, str) else ''
+    if msg == 'Component %s is running.':
+      self.started[record.args[0]] = time.time()
+      self.say(f'  {record.args[0]} ...')
+    elif msg == 'Component %s is finished.':
+      took = time.time() - self.started.get(record.args[0], time.time())
+      self.say(f'  {record.args[0]} done in {_elapsed(took)}')
+    elif msg.startswith('Trainer: restoring epoch'):
+      self.taggers += 1
+      epoch, f1 = record.args
+      self.say(f'    tagger {self.taggers}: best eval entity F1 '
+               f'{100 * f1:.2f} at epoch {epoch}')
+    elif msg.startswith('Trainer: member %d resumes'):
+      self.say(f'    tagger {record.args[0] + 1} resumes after epoch '
+               f'{record.args[1]} (a killed run\'s checkpoint)')
+
+
+class Console:
+  """Where a run's own lines go: the terminal, or the test's sys.stdout."""
+
+  def __init__(self, stream: TextIO):
+    self.stream = stream
+
+  def say(self, line: str) -> None:
+    self.stream.write(line + '\n')
+    self.stream.flush()
+
+
+@contextlib.contextmanager
+def run_console(output_dir: str, verbose: bool) -> Iterator[Console]:
+  """Sends the libraries' output to OUTPUT/run.log for the duration of the
+  run, and yields the Console for the run's own lines."""
+  os.makedirs(output_dir, exist_ok=True)
+  log = open(os.path.join(output_dir, RUN_LOG), 'a', buffering=1)
+  root = logging.getLogger()
+  saved_handlers, saved_level = list(root.handlers), root.level
+  file_handler = logging.StreamHandler(log)
+  file_handler.setFormatter(logging.Formatter(
+      '%(asctime)s %(levelname)s %(name)s: %(message)s'))
+  redirected: List[tuple] = []
+  try:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    real_stdout = _is_fd(sys.stdout, 1)
+    terminal = os.fdopen(os.dup(1), 'w', buffering=1) if real_stdout else (
+        sys.stdout)
+    console = Console(terminal)
+    if not verbose:
+      root.handlers = []  # absl's handler among them: no more stderr lines
+      for fd in (1, 2):
+        if _is_fd(sys.stdout if fd == 1 else sys.stderr, fd):
+          redirected.append((fd, os.dup(fd)))
+          os.dup2(log.fileno(), fd)
+    root.addHandler(file_handler)
+    root.addHandler(_Progress(console.say))
+    root.setLevel(logging.INFO)
+    # TFX says when a component starts and ends through absl at INFO, and
+    # something in the Trainer's imports sets absl's verbosity to WARNING:
+    # the level is pinned for the run (everything goes to run.log anyway).
+    absl = logging.getLogger('absl')
+    absl.setLevel(logging.INFO)
+    absl.setLevel = lambda level: None
+    yield console
+  finally:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for fd, saved in redirected:
+      os.dup2(saved, fd)
+      os.close(saved)
+    root.handlers, root.level = saved_handlers, saved_level
+    absl = logging.getLogger('absl')
+    if 'setLevel' in vars(absl):
+      del absl.setLevel
+    log.close()
+    if real_stdout:
+      terminal.close()
+
+
+def summary_lines(result: Dict) -> List[str]:
+  """The few lines a person reads at the end of a run (the whole summary
+  is in last_run.json)."""
+  lines = []
+  for split, c in result.get('data', {}).items():
+    lines.append(f"  {split}: {c['sentences']:,} sentences, {c['tokens']:,} "
+                 'tokens' + (f", {c['sentences_cut']} cut" if c[
+                     'sentences_cut'] else ''))
+  emb = result.get('embedding')
+  if emb:
+    lines.append(f"  embeddings: {emb['source']}, {emb['vocab_size']:,} "
+                 f"words x {emb['dim']}, {100 * emb['train_token_coverage']:.1f}"
+                 f"% of training tokens with a vector, eval OOV "
+                 f"{100 * emb['eval_oov_rate']:.1f}%")
+  evaluation = result.get('eval')
+  if evaluation:
+    per_type = ', '.join(f"{t} {100 * m['f1']:.2f}" for t, m in sorted(
+        evaluation['per_type'].items()))
+    lines.append(f"  eval entity F1 {100 * evaluation['f1']:.2f} (P "
+                 f"{100 * evaluation['precision']:.2f}, R "
+                 f"{100 * evaluation['recall']:.2f}): {per_type}")
+    verdict = 'blessed' if result.get('blessed') else 'NOT blessed'
+    lines.append(f"  gate: {verdict}: {result.get('gate', '')}")
+  test = result.get('test')
+  if test:
+    lines.append(f"  test entity F1 {100 * test['f1']:.2f} on "
+                 f"{test['sentences']:,} sentences ({test['note']})")
+  drift = result.get('drift')
+  if drift:
+    lines.append(f"  drift: eval OOV {drift['oov_rate_baseline']:.3f} -> "
+                 f"{drift['oov_rate_new']:.3f}, tags {drift['tag_drift']:.3f},"
+                 f" lengths {drift['length_drift']:.3f} (L-infinity)")
+  pushed = result.get('pushed')
+  lines.append(f"  pushed: version {pushed['version']}" if pushed else
+               '  pushed: nothing')
+  return lines
+
+
+def _is_fd(stream, fd: int) -> bool:
+  try:
+    return stream.fileno() == fd
+  except (AttributeError, OSError, ValueError):
+    return False  # a test's capture object
