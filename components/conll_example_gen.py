@@ -162,6 +162,20 @@ class ConllExampleGen(FileBasedExampleGen):
         **kwargs)
 
 
+def for_one_file(path: str, split: str, **kwargs) -> ConllExampleGen:
+  """A ConllExampleGen of one file (local or gs://) as one output split,
+  which an ExampleGen would otherwise cut into train and eval."""
+  path = path if '://' in path else os.path.abspath(path)
+  folder, name = path.rsplit('/', 1)
+  return ConllExampleGen(
+      input_base=folder or '/', input_config=input_config({split: name}),
+      output_config=example_gen_pb2.Output(
+          split_config=example_gen_pb2.SplitConfig(splits=[
+              example_gen_pb2.SplitConfig.Split(name=split,
+                                                hash_buckets=1)])),
+      **kwargs)
+
+
 def input_config(patterns: Dict[str, str]) -> example_gen_pb2.Input:
   """An Input proto with one split per (name, pattern)."""
   return example_gen_pb2.Input(splits=[

@@ -5,7 +5,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from tfx import v1 as tfx
 
-from components.conll_example_gen import ConllExampleGen, input_config
+from components.conll_example_gen import (ConllExampleGen, for_one_file,
+                                          input_config)
 from components.embedding_gen import EmbeddingGen
 from components.ner_evaluator import NerEvaluator
 from components.ner_trainer import NerTrainer
@@ -135,17 +136,9 @@ def bulk_inference(config: PipelineConfig, trainer, evaluator) -> List:
   output examples hold the input's features plus INFERENCE_COLUMNS."""
   if not config.infer:
     return []
-  path = config.infer if '://' in config.infer else os.path.abspath(
-      config.infer)
-  folder, name = path.rsplit('/', 1)
-  # One output split: an ExampleGen would otherwise cut a single input
-  # split into train and eval.
-  infer_gen = ConllExampleGen(
-      input_base=folder or '/', input_config=input_config({'infer': name}),
-      output_config=tfx.proto.Output(split_config=tfx.proto.SplitConfig(
-          splits=[tfx.proto.SplitConfig.Split(name='infer',
-                                              hash_buckets=1)])),
-      encoding=config.encoding, tag_scheme=config.tag_scheme,
+  infer_gen = for_one_file(
+      config.infer, 'infer', encoding=config.encoding,
+      tag_scheme=config.tag_scheme,
       text_lines=config.infer_text).with_id('InferExampleGen')
   columns = [tfx.proto.PredictOutputCol(output_key=key, output_column=column)
              for key, column in INFERENCE_COLUMNS.items()]

@@ -17,7 +17,7 @@ import tensorflow as tf
 from google.protobuf import text_format
 from tfx import v1 as tfx
 
-from components.conll_example_gen import ConllExampleGen, input_config
+from components.conll_example_gen import for_one_file
 from models import atomic, conll, features
 from pipeline import data_check
 from pipeline.config import IN_MEMORY_BEAM_ARGS, default_schema_dir
@@ -25,14 +25,8 @@ from pipeline.config import IN_MEMORY_BEAM_ARGS, default_schema_dir
 
 def _inferred_tags(train: str, encoding: str, tag_scheme: str,
                    workdir: str) -> List[str]:
-  path = os.path.abspath(train)
-  folder, name = path.rsplit('/', 1)
-  example_gen = ConllExampleGen(
-      input_base=folder or '/', input_config=input_config({'train': name}),
-      output_config=tfx.proto.Output(split_config=tfx.proto.SplitConfig(
-          splits=[tfx.proto.SplitConfig.Split(name='train',
-                                              hash_buckets=1)])),
-      encoding=encoding, tag_scheme=tag_scheme)
+  example_gen = for_one_file(train, 'train', encoding=encoding,
+                             tag_scheme=tag_scheme)
   statistics_gen = tfx.components.StatisticsGen(
       examples=example_gen.outputs['examples'])
   schema_gen = tfx.components.SchemaGen(
