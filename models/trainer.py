@@ -169,6 +169,8 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
   keras.utils.set_random_seed(config.seed)
   model = model_lib.build_model(matrix, num_tags, num_chars, config)
   model.summary(print_fn=logging.info)
+  logging.info('Trainer: tagger %d of %d, at most %d epochs', member + 1,
+               config.ensemble, config.epochs)
   state = checkpoints.load(checkpoint_root, member)
   if state is not None:
     checkpoints.restore(model, state)

@@ -9,6 +9,7 @@ the Python logs to ``run.log``.
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import time
 from typing import Dict, Iterator, List, TextIO
@@ -22,23 +23,52 @@ def _elapsed(seconds: float) -> str:
 
 
 class _Progress(logging.Handler):
-  """Turns the log records that mark progress into terminal lines."""
+  """Turns the log records that mark progress into terminal lines, and, on a
+  terminal, into progress bars with ETA (tqdm) for Word2Vec's and each
+  tagger's epochs, which vanish when done."""
 
-  def __init__(self, say):
+  def __init__(self, say, terminal: TextIO):
     super().__init__(logging.INFO)
     self.say = say
+    self.terminal = terminal if _is_tty(terminal) else None
+    self.bar = None
     self.started: Dict[str, float] = {}
     self.taggers = 0
 
+  def _open_bar(self, total: int, label: str) -> None:
+    self._close_bar()
+    if self.terminal is not None:
+      import tqdm  # pylint: disable=g-import-not-at-top
+      width = shutil.get_terminal_size().columns  # 80 when unknown
+      self.bar = tqdm.tqdm(total=total, desc=label, unit='epoch', leave=False,
+                           file=self.terminal, ncols=min(width, 100))
+
+  def _close_bar(self) -> None:
+    if self.bar is not None:
+      self.bar.close()
+      self.bar = None
+
   def emit(self, record: logging.LogRecord) -> None:
     msg = record.msg if isinstance(record.msg, str) else ''
-    if msg == 'Component %s is running.':
+    if msg.startswith('Training Word2Vec:'):
+      self._open_bar(record.args[3], '    Word2Vec')
+    elif msg.startswith('EPOCH %i: training on') and self.bar is not None:
+      self.bar.update(1)
+    elif msg == 'Trainer: tagger %d of %d, at most %d epochs':
+      self._open_bar(record.args[2], f'    tagger {record.args[0]} of '
+                     f'{record.args[1]}')
+    elif msg == 'Trainer: epoch %d eval entity F1 %.4f' and self.bar:
+      self.bar.update(1)
+      self.bar.set_postfix_str(f'eval F1 {100 * record.args[1]:.2f}')
+    elif msg == 'Component %s is running.':
       self.started[record.args[0]] = time.time()
       self.say(f'  {record.args[0]} ...')
     elif msg == 'Component %s is finished.':
+      self._close_bar()
       took = time.time() - self.started.get(record.args[0], time.time())
       self.say(f'  {record.args[0]} done in {_elapsed(took)}')
     elif msg.startswith('Trainer: restoring epoch'):
+      self._close_bar()
       self.taggers += 1
       epoch, f1 = record.args
       self.say(f'    tagger {self.taggers}: best eval entity F1 '
@@ -85,7 +115,7 @@ def run_console(output_dir: str, verbose: bool) -> Iterator[Console]:
           redirected.append((fd, os.dup(fd)))
           os.dup2(log.fileno(), fd)
     root.addHandler(file_handler)
-    root.addHandler(_Progress(console.say))
+    root.addHandler(_Progress(console.say, terminal))
     root.setLevel(logging.INFO)
     # TFX says when a component starts and ends through absl at INFO, and
     # something in the Trainer's imports sets absl's verbosity to WARNING:
@@ -145,6 +175,13 @@ def summary_lines(result: Dict) -> List[str]:
   lines.append(f"  pushed: version {pushed['version']}" if pushed else
                '  pushed: nothing')
   return lines
+
+
+def _is_tty(stream) -> bool:
+  try:
+    return stream.isatty()
+  except (AttributeError, ValueError):
+    return False
 
 
 def _is_fd(stream, fd: int) -> bool:
