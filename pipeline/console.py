@@ -101,6 +101,7 @@ def run_console(output_dir: str, verbose: bool) -> Iterator[Console]:
   file_handler.setFormatter(logging.Formatter(
       '%(asctime)s %(levelname)s %(name)s: %(message)s'))
   redirected: List[tuple] = []
+  progress, real_stdout = None, False
   try:
     sys.stdout.flush()
     sys.stderr.flush()
@@ -115,7 +116,8 @@ def run_console(output_dir: str, verbose: bool) -> Iterator[Console]:
           redirected.append((fd, os.dup(fd)))
           os.dup2(log.fileno(), fd)
     root.addHandler(file_handler)
-    root.addHandler(_Progress(console.say, terminal))
+    progress = _Progress(console.say, terminal)
+    root.addHandler(progress)
     root.setLevel(logging.INFO)
     # TFX says when a component starts and ends through absl at INFO, and
     # something in the Trainer's imports sets absl's verbosity to WARNING:
@@ -130,6 +132,8 @@ def run_console(output_dir: str, verbose: bool) -> Iterator[Console]:
     for fd, saved in redirected:
       os.dup2(saved, fd)
       os.close(saved)
+    if progress is not None:
+      progress._close_bar()  # pylint: disable=protected-access
     root.handlers, root.level = saved_handlers, saved_level
     absl = logging.getLogger('absl')
     if 'setLevel' in vars(absl):
