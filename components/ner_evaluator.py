@@ -113,7 +113,7 @@ class Executor(base_executor.BaseExecutor):
     current = evaluate_model(model.uri, sentences)
     logging.info('NerEvaluator: model %s\n%s', model.uri,
                  entity_metrics.format_report(current))
-    base = None
+    base, drifted = None, {}
     if baseline is not None and baseline.id == model.id:
       # An unchanged (cached) rerun: the model is already blessed, and pushed
       # unless its push failed (Pusher then pushes it: pusher.IS_BASELINE);
