@@ -58,7 +58,7 @@ class _Rows:
   def full(self) -> bool:
     return self.limit is not None and len(self.words) >= self.limit
 
-  def _check_dim(self, word: str, size: int, where: int, what: str) -> None:
+  def check_dim(self, word: str, size: int, where: int, what: str) -> None:
     if not self.dim:
       self.dim = size
     if size != self.dim:
@@ -92,7 +92,7 @@ class _Rows:
     row by row to name the line at fault."""
     if not lines:
       return
-    self._check_dim(lines[0][1], len(lines[0][2].split()), lines[0][0],
+    self.check_dim(lines[0][1], len(lines[0][2].split()), lines[0][0],
                     'line')
     joined = ' '.join(rest for _, _, rest in lines)
     with warnings.catch_warnings():
@@ -111,7 +111,7 @@ class _Rows:
           raise FileFormatError(
               self.path, where, f'expected a word and numbers, found '
               f'{(word + " " + rest)[:60]!r}') from None
-        self._check_dim(word, len(fields), where, 'line')
+        self.check_dim(word, len(fields), where, 'line')
       block = np.stack(rows)
     self.add([w for _, w, _ in lines], block, [n for n, _, _ in lines])
 
@@ -187,12 +187,12 @@ def _read_binary(f, path: str, rows: _Rows) -> int:
     count, dim = _header(head.decode('utf-8'), path, 'word2vec-binary')
   except UnicodeDecodeError:
     raise FileFormatError(path, 1, 'not a word2vec binary header') from None
+  rows.dim = dim
+  words, vectors, where = [], [], []
   for record in range(1, count + 1):
-    if rows.full():
-      break
     word = buf.until(b' ')
     if word is None:
-      break  # the count check below reports the short file
+      break  # the count check in load() reports the short file
     vector = buf.take(4 * dim)
     if len(vector) < 4 * dim:
       raise FileFormatError(path, record + 1, f'the file ends inside the '
@@ -202,12 +202,21 @@ def _read_binary(f, path: str, rows: _Rows) -> int:
           path, record + 1, 'the vector bytes are text: is it word2vec text? '
           'pass --vectors-format word2vec-text')
     try:
-      text = word.lstrip(b'\n').decode('utf-8')
+      words.append(word.lstrip(b'\n').decode('utf-8'))
     except UnicodeDecodeError:
       raise FileFormatError(path, record + 1,
                             f'word {record} is not UTF-8') from None
-    rows._check_dim(text, dim, record + 1, 'record')  # pylint: disable=protected-access
-    rows.add([text], np.frombuffer(vector, '<f4')[None], [record + 1])
+    vectors.append(vector)
+    where.append(record + 1)
+    if len(words) == _BLOCK_ROWS:  # parsed and checked a block at a time
+      rows.add(words, np.frombuffer(b''.join(vectors), '<f4').reshape(
+          -1, dim), where)
+      words, vectors, where = [], [], []
+      if rows.full():
+        return count
+  if words:
+    rows.add(words, np.frombuffer(b''.join(vectors), '<f4').reshape(-1, dim),
+             where)
   return count
 
 
