@@ -58,6 +58,11 @@ def build(config: EmbeddingConfig, train_uri: str,
         min_count=config.w2v_min_count, epochs=config.epochs,
         negative=config.negative, sg=not config.cbow,
         workers=config.workers, seed=config.seed)
+    for path, (count, first) in text.invalid_lines.items():
+      logging.warning('EmbeddingGen: %s: %d line(s) hold bytes invalid in %s '
+                      '(the first is line %d); they were read with U+FFFD in '
+                      'their place (--unlabeled-encoding)', path, count,
+                      config.unlabeled_encoding, first)
   elif config.source == 'pretrained':
     logging.info('EmbeddingGen: loading %s vectors from %s',
                  config.pretrained_format, config.pretrained_path)
@@ -67,11 +72,6 @@ def build(config: EmbeddingConfig, train_uri: str,
                                 limit=config.max_vocab_size)
     logging.info('EmbeddingGen: %d vectors loaded in %.1f s',
                  len(vectors.index_to_key), time.time() - loading)
-    for path, (count, first) in text.invalid_lines.items():
-      logging.warning('EmbeddingGen: %s: %d line(s) hold bytes invalid in %s '
-                      '(the first is line %d); they were read with U+FFFD in '
-                      'their place (--unlabeled-encoding)', path, count,
-                      config.unlabeled_encoding, first)
   dim = vectors.vector_size if vectors is not None else config.dim
   vocab = embeddings.build_vocabulary(
       embeddings.normalized_counts(train_counts) if config.lowercase
