@@ -11,6 +11,7 @@ setup(
     # benchmarks/ (experiments) stays out of the package and the image.
     packages=find_packages(include=['pipeline', 'components', 'models',
                                     'serving']),
+    package_data={'pipeline': ['templates/*.html']},
     # Exact versions live in requirements/lock.txt (used as constraints).
     install_requires=[
         'tfx==1.16.0',
@@ -21,6 +22,7 @@ setup(
         'numpy>=1.22,<2',
         'dill',  # imported by tensorflow-transform, not declared by it
         'kfp==2.5.0',  # without it TFX has no KubeflowV2DagRunner
+        'matplotlib>=3.8,<3.10',  # the run report's plots
     ],
     extras_require={'test': ['pytest', 'hypothesis']},
     entry_points={'console_scripts': ['ner-pipeline=pipeline.cli:main']},

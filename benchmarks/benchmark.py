@@ -60,28 +60,17 @@ def unseen_word_scores(model_dir, vocab_rows, train_path, eval_path,
   row of its own (a vector from the unlabelled text); some word with no row
   (<UNK>). The gap between eng.testa and the held-out test set opens in the
   last two (words compared lower-cased, digits as 0)."""
-  from models import conll, embeddings, entity_metrics
+  from models import conll, entity_breakdown
   from serving import inference  # pylint: disable=g-import-not-at-top
-  train_words = {embeddings.normalize(t) for s in conll.read_file(
-      train_path, encoding) for t in s.tokens}
-  index = embeddings.vocab_index(vocab_rows[2:])
   sentences = list(conll.read_file(eval_path, encoding))
-  predicted = inference.load_tagger(model_dir)([s.tokens for s in sentences])
-  gold = [s.tags for s in sentences]
-
-  def kind(n, entity):
-    words = sentences[n].tokens[entity[1]:entity[2]]
-    if any(embeddings.token_id(t, index) == embeddings.UNK_ID for t in words):
-      return 'unk'
-    if any(embeddings.normalize(t) not in train_words for t in words):
-      return 'unseen_with_vectors'
-    return 'seen_in_train'
-
-  result = {}
-  for name in ('seen_in_train', 'unseen_with_vectors', 'unk'):
-    r = entity_metrics.score(gold, predicted,
-                             lambda n, e, name=name: kind(n, e) == name)
-    result[name] = {'f1': round(100 * r['f1'], 2), 'gold_entities': r['gold']}
+  tokens = [s.tokens for s in sentences]
+  kinds = entity_breakdown.by_word_kind(
+      tokens, [s.tags for s in sentences],
+      inference.load_tagger(model_dir)(tokens),
+      [s.tokens for s in conll.read_file(train_path, encoding)],
+      vocab_rows[2:])
+  result = {name: {'f1': round(100 * r['f1'], 2), 'gold_entities': r['gold']}
+            for name, r in kinds.items()}
   return {'eval_f1_by_words': result}
 
 

@@ -26,7 +26,7 @@ from tfx.utils import path_utils
 
 from components import artifacts, code_version, pusher
 from models import atomic, drift, embedding_files, embeddings, entity_metrics
-from models import features
+from models import entity_breakdown, features
 from models.config import GateConfig
 from serving import inference
 
@@ -62,11 +62,31 @@ class NerEvaluatorSpec(types.ComponentSpec):
   }
 
 
+def predict(model_uri: str, sentences: List[Dict[str, List[str]]]
+            ) -> List[List[str]]:
+  tag = inference.load_tagger(path_utils.serving_model_path(model_uri))
+  return tag([s[features.TOKENS] for s in sentences])
+
+
 def evaluate_model(model_uri: str, sentences: List[Dict[str, List[str]]]
                    ) -> Dict[str, Any]:
-  tag = inference.load_tagger(path_utils.serving_model_path(model_uri))
-  predicted = tag([s[features.TOKENS] for s in sentences])
-  return entity_metrics.score([s[features.TAGS] for s in sentences], predicted)
+  return entity_metrics.score([s[features.TAGS] for s in sentences],
+                              predict(model_uri, sentences))
+
+
+def breakdown(sentences, predicted, train_split_uri: Optional[str],
+              vocab: Optional[List[str]]) -> Dict[str, Any]:
+  """The confusion matrix of entity types and, given the training split and
+  the embedding's vocabulary, F1 by kind of entity
+  (``models/entity_breakdown.py``)."""
+  gold = [s[features.TAGS] for s in sentences]
+  out = {'confusion': entity_breakdown.confusion(gold, predicted)}
+  if train_split_uri and vocab is not None:
+    out['by_word_kind'] = entity_breakdown.by_word_kind(
+        [s[features.TOKENS] for s in sentences], gold, predicted,
+        [s[features.TOKENS] for s in features.read_split(train_split_uri)],
+        vocab[2:])
+  return out
 
 
 def decide(f1: float, baseline_f1: Optional[float], min_f1: float,
@@ -110,7 +130,9 @@ class Executor(base_executor.BaseExecutor):
     split_uri = artifact_utils.get_split_uri([examples],
                                              exec_properties['split'])
     sentences = list(features.read_split(split_uri))
-    current = evaluate_model(model.uri, sentences)
+    predicted = predict(model.uri, sentences)
+    current = entity_metrics.score([s[features.TAGS] for s in sentences],
+                                   predicted)
     logging.info('NerEvaluator: model %s\n%s', model.uri,
                  entity_metrics.format_report(current))
     base, drifted = None, {}
@@ -143,10 +165,18 @@ class Executor(base_executor.BaseExecutor):
     logging.info('NerEvaluator: %s: %s',
                  'BLESSED' if blessed else 'NOT BLESSED', reason)
 
+    embedding = input_dict.get(artifacts.EMBEDDING_KEY) or []
+    vocab = embedding_files.load_vocab(embedding[0].uri) if embedding else None
+    train_uri = artifact_utils.get_split_uri([examples], 'train')
     evaluation = artifact_utils.get_single_instance(output_dict['evaluation'])
     result = {'split': exec_properties['split'], 'sentences': len(sentences),
               'model': current, 'baseline': base, 'blessed': blessed,
-              'reason': reason, 'drift': drifted}
+              'reason': reason, 'drift': drifted,
+              'thresholds': {k: float(exec_properties[k]) for k in (
+                  'min_f1', 'max_f1_drop', 'max_oov_increase',
+                  'max_tag_drift', 'max_length_drift')},
+              'allow_drift': bool(int(exec_properties['allow_drift'])),
+              **breakdown(sentences, predicted, train_uri, vocab)}
     tf.io.gfile.makedirs(evaluation.uri)
     atomic.write(f'{evaluation.uri}/{METRICS_FILE}',
                  json.dumps(result, indent=2, sort_keys=True))
@@ -158,9 +188,7 @@ class Executor(base_executor.BaseExecutor):
     tf.io.gfile.makedirs(blessing.uri)
     atomic.write(f"{blessing.uri}/{'BLESSED' if blessed else 'NOT_BLESSED'}",
                  reason + '\n')
-    embedding = input_dict.get(artifacts.EMBEDDING_KEY) or []
-    if embedding:  # what the next run's drift check compares with
-      vocab = embedding_files.load_vocab(embedding[0].uri)
+    if vocab is not None:  # what the next run's drift check compares with
       atomic.write(f'{blessing.uri}/{embedding_files.VOCAB_FILE}',
                    '\n'.join(vocab) + '\n')
       atomic.write(f'{blessing.uri}/{PROFILE_FILE}', json.dumps(drift.profile(

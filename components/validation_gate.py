@@ -10,7 +10,7 @@ maximum), which no schema constraint can express.
 """
 
 import os
-from typing import List
+from typing import Dict, List
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx import types
@@ -72,21 +72,35 @@ def statistics_problems(stats, first: str = features.TOKENS,
   return problems
 
 
+def problems_by_split(anomalies_artifact, statistics_artifact
+                      ) -> Dict[str, List[str]]:
+  """What validation found in each split: schema anomalies, then the
+  statistics checks above (the report shows it; the gate fails on it)."""
+  found: Dict[str, List[str]] = {}
+  for split in artifact_utils.decode_split_names(
+      anomalies_artifact.split_names):
+    path = os.path.join(
+        artifact_utils.get_split_uri([anomalies_artifact], split),
+        'SchemaDiff.pb')
+    anomalies = anomalies_pb2.Anomalies()
+    anomalies.ParseFromString(io_utils.read_bytes_file(path))
+    found.setdefault(split, []).extend(describe(anomalies))
+  for split in artifact_utils.decode_split_names(
+      statistics_artifact.split_names):
+    stats = stats_artifact_utils.load_statistics(statistics_artifact,
+                                                 split).proto()
+    found.setdefault(split, []).extend(statistics_problems(stats))
+  return found
+
+
 class Executor(base_executor.BaseExecutor):
 
   def Do(self, input_dict, output_dict, exec_properties) -> None:
-    artifact = artifact_utils.get_single_instance(input_dict['anomalies'])
-    problems = []
-    for split in artifact_utils.decode_split_names(artifact.split_names):
-      path = os.path.join(artifact_utils.get_split_uri([artifact], split),
-                          'SchemaDiff.pb')
-      anomalies = anomalies_pb2.Anomalies()
-      anomalies.ParseFromString(io_utils.read_bytes_file(path))
-      problems += [f'split {split!r}, {p}' for p in describe(anomalies)]
-    statistics = artifact_utils.get_single_instance(input_dict['statistics'])
-    for split in artifact_utils.decode_split_names(statistics.split_names):
-      stats = stats_artifact_utils.load_statistics(statistics, split).proto()
-      problems += [f'split {split!r}, {p}' for p in statistics_problems(stats)]
+    found = problems_by_split(
+        artifact_utils.get_single_instance(input_dict['anomalies']),
+        artifact_utils.get_single_instance(input_dict['statistics']))
+    problems = [f'split {split!r}, {p}' for split, ps in found.items()
+                for p in ps]
     if problems:
       raise DataValidationError(
           'the examples do not match the schema; training was not started:\n  '

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -9,7 +10,7 @@ from typing import Any, Dict, List, Optional
 
 from models.config import MAX_SENTENCE_TOKENS, TAG_SCHEMES
 from pipeline import options
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, existing_metadata
 
 _DEFAULT_OUTPUT = 'runs/demo'
 _INFERRED_SCHEMA = 'schema'  # the folder under --output of --infer-schema
@@ -102,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
       'spans, eval entity F1, blessed or not, the version pushed.')
   runs.add_argument('--output', default=_DEFAULT_OUTPUT,
                     help='the --output of the runs')
+
+  report = sub.add_parser(
+      'report', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+      help='rebuild RUN_DIR/report.html',
+      description='Rebuild report.html, the page every run writes, for the '
+      'newest run in RUN_DIR (an --output) from its metadata store and '
+      'artifacts: data per split, embeddings, training curves, per-type '
+      'scores and confusion, F1 by kind of word, the blessing decision.')
+  report.add_argument('run_dir', metavar='RUN_DIR',
+                      help='the --output of a run')
 
   tag = sub.add_parser(
       'tag', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -466,6 +477,28 @@ def _check_data(args: argparse.Namespace, config: PipelineConfig,
   return counts
 
 
+def _report(args: argparse.Namespace) -> int:
+  existing_metadata(args.run_dir)  # before run.log is written there
+  from pipeline import console, report  # pylint: disable=g-import-not-at-top
+  with console.run_console(os.path.abspath(args.run_dir), False):
+    path = report.write(args.run_dir)
+  print(f'ner-pipeline report: wrote {path}')
+  return 0
+
+
+def _write_report(output_dir: str, say) -> Optional[str]:
+  """report.html; a failure to draw it is a warning, not a failed run
+  (the model is pushed by then)."""
+  from pipeline import report  # pylint: disable=g-import-not-at-top
+  try:
+    return report.write(output_dir)
+  except Exception as e:  # pylint: disable=broad-except
+    logging.exception('report.html failed')
+    say(f'ner-pipeline: warning: report.html was not written: {_one_line(e)}'
+        ' (traceback in run.log; "ner-pipeline report" tries again)')
+    return None
+
+
 def _pipeline(args: argparse.Namespace) -> int:
   """run and retrain."""
   from pipeline import console  # pylint: disable=g-import-not-at-top
@@ -491,6 +524,7 @@ def _pipeline(args: argparse.Namespace) -> int:
         result['data'] = data
       atomic.write(os.path.join(config.output_dir, 'last_run.json'),
                    json.dumps(result, indent=2, sort_keys=True))
+      result['report'] = _write_report(config.output_dir, face.say)
   evaluation = result.get('eval', {})
   print('\n'.join([f"ner-pipeline: finished in {result['seconds']:.0f} s"]
                   + console.summary_lines(result)))
@@ -507,6 +541,8 @@ def main(argv: Optional[List[str]] = None) -> int:
   args = _parser().parse_args(argv)
   if args.command == 'schema':
     return _guarded(_schema, args)
+  if args.command == 'report':
+    return _guarded(_report, args)
   if args.command == 'runs':
     from pipeline import runs  # pylint: disable=g-import-not-at-top
     found = runs.list_runs(os.path.join(args.output, 'metadata.sqlite'))

@@ -14,6 +14,7 @@ from models.config import (MAX_SENTENCE_TOKENS, EmbeddingConfig, GateConfig,
 LOCAL_BEAM_ARGS = ('--runner=DirectRunner',
                    '--direct_running_mode=multi_processing',
                    '--direct_num_workers=0')
+METADATA_FILE = 'metadata.sqlite'  # ML Metadata, in the --output
 IN_MEMORY_BEAM_ARGS = ('--runner=DirectRunner',
                        '--direct_running_mode=in_memory',
                        '--direct_num_workers=1')
@@ -59,7 +60,7 @@ class PipelineConfig:
 
   @property
   def metadata_path(self) -> str:
-    return os.path.join(self.output_dir, 'metadata.sqlite')
+    return os.path.join(self.output_dir, METADATA_FILE)
 
   serving_dir_override: str = ''  # e.g. gs://bucket/serving on Vertex
 
@@ -67,6 +68,16 @@ class PipelineConfig:
   def serving_dir(self) -> str:
     return self.serving_dir_override or os.path.join(self.output_dir,
                                                       'serving_model')
+
+
+def existing_metadata(output_dir: str) -> str:
+  """The metadata store of the runs in an --output; FileNotFoundError,
+  naming the folder, when it has none (checked without importing TFX)."""
+  path = os.path.join(output_dir, METADATA_FILE)
+  if not os.path.isfile(path):
+    raise FileNotFoundError(f'{output_dir}: no {METADATA_FILE}: not the '
+                            '--output of a run')
+  return path
 
 
 def default_schema_dir() -> str:

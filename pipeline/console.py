@@ -176,8 +176,10 @@ def summary_lines(result: Dict) -> List[str]:
                  f"{drift['oov_rate_new']:.3f}, tags {drift['tag_drift']:.3f},"
                  f" lengths {drift['length_drift']:.3f} (L-infinity)")
   pushed = result.get('pushed')
-  lines.append(f"  pushed: version {pushed['version']}" if pushed else
-               '  pushed: nothing')
+  lines.append(f"  pushed: version {pushed['version']} to {pushed['path']}"
+               if pushed else '  pushed: nothing')
+  if result.get('report'):
+    lines.append(f"  report: {result['report']}")
   return lines
 
 

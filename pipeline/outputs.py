@@ -54,7 +54,9 @@ def summary(config: PipelineConfig, started: float) -> Dict[str, Any]:
     with tf.io.gfile.GFile(os.path.join(config.serving_dir, str(version),
                                         versions.MARKER)) as f:
       if json.load(f)['pushed_at'] >= started:
-        out['pushed'] = {'version': str(version), 'model': uri}
+        out['pushed'] = {'version': str(version), 'model': uri,
+                         'path': os.path.join(config.serving_dir,
+                                              str(version))}
   examples = latest_execution(os.path.join(root, 'ConllExampleGen',
                                            'examples'))
   if config.test and out.get('pushed') and examples:

@@ -87,7 +87,8 @@ def test_summary_lines():
                'per_type': {'PER': {'f1': 0.95}, 'LOC': {'f1': 0.85}}},
       'blessed': True, 'gate': 'F1 0.9000 reaches the bar',
       'test': {'f1': 0.87, 'sentences': 300, 'note': 'never used'},
-      'pushed': {'version': '17'}})
+      'pushed': {'version': '17', 'path': 'out/serving_model/17'},
+      'report': 'out/report.html'})
   assert lines == [
       '  train: 1,200 sentences, 15,000 tokens, 2 cut',
       '  embeddings: pretrained, 20,000 words x 50, 98.1% of training tokens '
@@ -95,4 +96,5 @@ def test_summary_lines():
       '  eval entity F1 90.00 (P 91.00, R 89.00): LOC 85.00, PER 95.00',
       '  gate: blessed: F1 0.9000 reaches the bar',
       '  test entity F1 87.00 on 300 sentences (never used)',
-      '  pushed: version 17']
+      '  pushed: version 17 to out/serving_model/17',
+      '  report: out/report.html']

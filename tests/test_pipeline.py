@@ -1,6 +1,7 @@
 """End to end: the real TFX components on the local Beam runner, tiny data."""
 
 import dataclasses
+import html.parser
 import json
 import os
 import signal
@@ -15,10 +16,11 @@ import tensorflow as tf
 
 from models import conll, entity_metrics, features
 from models.config import EmbeddingConfig, GateConfig, TrainerConfig
-from pipeline import cli, local_runner, outputs, recovery, scratch
+from pipeline import cli, local_runner, outputs, recovery, report, scratch
 from pipeline import synthetic_data
 from pipeline.config import IN_MEMORY_BEAM_ARGS, PipelineConfig
 from serving import inference
+import browser
 
 
 def _latest(root, *parts):
@@ -298,6 +300,111 @@ def test_runs_lists_the_run_from_ml_metadata(first_run, capsys):
       'blessed', 'pushed', version]
 
 
+class _Tables(html.parser.HTMLParser):
+  """The text of every cell of every table with an id, row by row."""
+
+  def __init__(self):
+    super().__init__()
+    self.tables, self.current, self.cell = {}, None, None
+
+  def handle_starttag(self, tag, attrs):
+    if tag == 'table':
+      self.current = self.tables.setdefault(dict(attrs).get('id'), [])
+    elif tag == 'tr' and self.current is not None:
+      self.current.append([])
+    elif tag in ('td', 'th') and self.current is not None:
+      self.cell = []
+
+  def handle_endtag(self, tag):
+    if tag in ('td', 'th') and self.cell is not None:
+      self.current[-1].append(' '.join(''.join(self.cell).split()))
+      self.cell = None
+    elif tag == 'table':
+      self.current = None
+
+  def handle_data(self, data):
+    if self.cell is not None:
+      self.cell.append(data)
+
+
+def _report_tables(path):
+  parser = _Tables()
+  with open(path) as f:
+    parser.feed(f.read())
+  return parser.tables
+
+
+def test_report_shows_the_run_with_the_evaluators_numbers(first_run,
+                                                          capsys):
+  config, _ = first_run
+  assert cli.main(['report', config.output_dir]) == 0
+  path = os.path.join(config.output_dir, report.REPORT_FILE)
+  assert capsys.readouterr().out.strip() == (
+      f'ner-pipeline report: wrote {path}')
+  with open(path) as f:
+    page = f.read()
+  for section in ('outcome', 'data', 'embeddings', 'training', 'evaluation',
+                  'gate', 'test'):
+    assert f'<section id="{section}">' in page
+  # Self-contained: four inline PNG figures, nothing fetched.
+  assert page.count('<img src="data:image/png;base64,') == 4
+  assert 'http://' not in page and 'https://' not in page
+  tables = _report_tables(path)
+  metrics = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerEvaluator', 'evaluation'),
+      'metrics.json')))
+  model = metrics['model']
+  rows = {r[0]: r[1:] for r in tables['per-type'][1:]}
+  assert rows.pop('all')[:3] == [f'{100 * model[k]:.2f}' for k in
+                                 ('precision', 'recall', 'f1')]
+  assert rows == {t: [f'{100 * v[k]:.2f}' for k in ('precision', 'recall',
+                                                    'f1')]
+                      + [str(v[k]) for k in ('gold', 'predicted', 'correct')]
+                  for t, v in model['per_type'].items()}
+  # The confusion matrix: the diagonal is the evaluator's correct entities,
+  # the rows of gold types add up to its gold entities.
+  header, *matrix = tables['confusion']
+  cols = header[1:]
+  assert cols[-1] == 'missed' and matrix[-1][0] == 'spurious'
+  for row in matrix[:-1]:
+    counts = dict(zip(cols, map(int, row[1:])))
+    assert counts[row[0]] == model['per_type'][row[0]]['correct']
+    assert sum(counts.values()) == model['per_type'][row[0]]['gold']
+  kinds = {r[0]: r[3] for r in tables['word-kinds'][1:]}
+  assert kinds == {k: f"{100 * v['f1']:.2f}" for k, v in
+                   metrics['by_word_kind'].items()}
+  assert sum(metrics['by_word_kind'][k]['gold'] for k in kinds) == model[
+      'gold']
+  data = {r[0]: r for r in tables['splits'][1:]}
+  assert [data[s][1] for s in ('train', 'eval', 'test')] == ['400', '100',
+                                                               '50']
+  assert all(r[-1] == 'no anomalies' for r in data.values())
+  steps = {r[0]: r[1] for r in tables['steps'][1:]}
+  assert steps['NerTrainer'] == steps['Pusher'] == 'complete'
+  assert len(tables['neighbours']) > 1
+  assert len(tables['members']) == 1 + 2  # the fixture's two taggers
+  assert 'Blessed' in page and 'never used for selection or the gate' in page
+
+
+def test_report_renders_in_headless_chromium(first_run, tmp_path):
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  config, _ = first_run
+  path = os.path.join(config.output_dir, report.REPORT_FILE)
+  if not os.path.exists(path):
+    report.write(config.output_dir)
+  seen = browser.visit(path)
+  assert seen['console_errors'] == [] and seen['exceptions'] == []
+  assert all(u.startswith(('file:', 'data:')) for u in seen['requests'])
+  assert len(seen['images']) == 4
+  assert all(i['complete'] and i['width'] > 0 for i in seen['images'])
+  shot = tmp_path / 'report.png'
+  shot.write_bytes(seen['screenshot'])
+  image = Image.open(shot).convert('L')
+  assert image.size[1] > 1500  # the whole page, not one screen
+  dark = sum(n for value, n in enumerate(image.histogram()) if value < 200)
+  assert dark > 0.02 * image.size[0] * image.size[1]  # text and figures
+
+
 def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
   from benchmarks import benchmark
   from models import entity_metrics
@@ -317,7 +424,7 @@ def test_benchmark_reports_on_a_finished_run_by_unseen_words(first_run):
   # Three disjoint kinds that cover every entity.
   assert sum(v['gold_entities'] for v in by_words.values()) == gold
   assert by_words['seen_in_train']['gold_entities'] > 0
-  assert (by_words['unseen_with_vectors']['gold_entities'] +
+  assert (by_words['unseen_with_vector']['gold_entities'] +
           by_words['unk']['gold_entities']) > 0
   assert all(0 <= v['f1'] <= 100 for v in by_words.values())
 
@@ -592,3 +699,7 @@ def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
   assert len(second['history']['val_f1']) == 8
   assert json.load(open(out / 'last_run.json'))['pushed']
   assert not any(checkpoints.iterdir())  # removed once exported
+  # The report the run wrote: its training table shows the resumed taggers.
+  assert f"  report: {out / 'report.html'}" in rerun.stdout
+  members = _report_tables(out / 'report.html')['members'][1:]
+  assert [r[-1] for r in members] == ['8', str(second['resumed_after_epoch'])]

@@ -1,5 +1,6 @@
 """Scheduled retrains on spans: push on good data, refuse corrupted labels."""
 
+import html
 import json
 import os
 import random
@@ -81,7 +82,8 @@ def test_spans_push_good_models_and_keep_serving_on_bad_labels(
   newest = max(_executions(out, 'NerTrainer', 'model'), key=int)
   assert second['pushed'] == {
       'version': second['serving_versions'][1],
-      'model': str(out / 'pipeline_root' / 'NerTrainer' / 'model' / newest)}
+      'model': str(out / 'pipeline_root' / 'NerTrainer' / 'model' / newest),
+      'path': str(out / 'serving_model' / second['serving_versions'][1])}
   assert _span_of_latest_examples(out) == 2
 
   # Unchanged rerun: every component's output comes from the cache, and no
@@ -97,6 +99,12 @@ def test_spans_push_good_models_and_keep_serving_on_bad_labels(
   assert len(_executions(out, 'NerTrainer', 'model')) == len(trained) + 1
   assert third['blessed'] is False
   assert third['serving_versions'] == second['serving_versions']
+  # Its report says why, with the numbers of the baseline that serves.
+  page = (out / 'report.html').read_text()
+  assert third['report'] == str(out / 'report.html')
+  assert 'Not blessed' in page and html.escape(third['gate']) in page
+  assert '<table id="baseline">' in page
+  assert 'Nothing was pushed by this run.' in page
 
 
 def test_window_reads_the_newest_spans_together(tmp_path):
