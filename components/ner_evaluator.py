@@ -64,8 +64,14 @@ class NerEvaluatorSpec(types.ComponentSpec):
 
 def predict(model_uri: str, sentences: List[Dict[str, List[str]]]
             ) -> List[List[str]]:
+  """Tags through ``tag_tokens``, logging its progress by batch (the
+  terminal's progress bar of the evaluation)."""
   tag = inference.load_tagger(path_utils.serving_model_path(model_uri))
-  return tag([s[features.TOKENS] for s in sentences])
+  logging.info('NerEvaluator: tagging %d sentences with %s', len(sentences),
+               model_uri)
+  return tag([s[features.TOKENS] for s in sentences],
+             progress=lambda done, total: logging.info(
+                 'NerEvaluator: tagged %d of %d sentences', done, total))
 
 
 def evaluate_model(model_uri: str, sentences: List[Dict[str, List[str]]]

@@ -91,7 +91,8 @@ class EntityF1(keras.callbacks.Callback):
     f1 = entity_metrics.score(gold, predicted)['f1']
     if logs is not None:
       logs['val_f1'] = f1
-    logging.info('Trainer: epoch %d eval entity F1 %.4f', epoch + 1, f1)
+    logging.info('Trainer: epoch %d loss %.4f eval entity F1 %.4f',
+                 epoch + 1, float((logs or {}).get('loss', float('nan'))), f1)
 
 
 class PlateauSchedule(keras.callbacks.Callback):

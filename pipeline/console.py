@@ -24,8 +24,9 @@ def _elapsed(seconds: float) -> str:
 
 class _Progress(logging.Handler):
   """Turns the log records that mark progress into terminal lines, and, on a
-  terminal, into progress bars with ETA (tqdm) for Word2Vec's and each
-  tagger's epochs, which vanish when done."""
+  terminal, into progress bars with ETA (tqdm) for Word2Vec's epochs, each
+  tagger's epochs (with its training loss and eval F1) and the evaluation's
+  tagging, which vanish when done."""
 
   def __init__(self, say, terminal: TextIO):
     super().__init__(logging.INFO)
@@ -35,13 +36,18 @@ class _Progress(logging.Handler):
     self.started: Dict[str, float] = {}
     self.taggers = 0
 
-  def _open_bar(self, total: int, label: str) -> None:
+  def _open_bar(self, total: int, label: str, unit: str = 'epoch') -> None:
     self._close_bar()
     if self.terminal is not None:
       import tqdm  # pylint: disable=g-import-not-at-top
       width = shutil.get_terminal_size().columns  # 80 when unknown
-      self.bar = tqdm.tqdm(total=total, desc=label, unit='epoch', leave=False,
-                           file=self.terminal, ncols=min(width, 100))
+      # Updates are rare (an epoch, a batch): each is drawn (mininterval
+      # 0), with the count, the ETA and the loss and F1 in 80 columns.
+      self.bar = tqdm.tqdm(
+          total=total, desc=label, unit=unit, leave=False, mininterval=0,
+          miniters=1, file=self.terminal, ncols=min(width, 100),
+          bar_format='{desc}: {bar:12} {n_fmt}/{total_fmt} '
+          '[{elapsed}<{remaining}{postfix}]')
 
   def _close_bar(self) -> None:
     if self.bar is not None:
@@ -57,9 +63,15 @@ class _Progress(logging.Handler):
     elif msg == 'Trainer: tagger %d of %d, at most %d epochs':
       self._open_bar(record.args[2], f'    tagger {record.args[0]} of '
                      f'{record.args[1]}')
-    elif msg == 'Trainer: epoch %d eval entity F1 %.4f' and self.bar:
+    elif msg == 'Trainer: epoch %d loss %.4f eval entity F1 %.4f' and (
+        self.bar):
+      self.bar.set_postfix_str(f'loss {record.args[1]:.3f}, eval F1 '
+                               f'{100 * record.args[2]:.2f}', refresh=False)
       self.bar.update(1)
-      self.bar.set_postfix_str(f'eval F1 {100 * record.args[1]:.2f}')
+    elif msg == 'NerEvaluator: tagging %d sentences with %s':
+      self._open_bar(record.args[0], '    evaluation', 'sentence')
+    elif msg == 'NerEvaluator: tagged %d of %d sentences' and self.bar:
+      self.bar.update(record.args[0] - self.bar.n)
     elif msg == 'Component %s is running.':
       self.started[record.args[0]] = time.time()
       self.say(f'  {record.args[0]} ...')

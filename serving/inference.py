@@ -3,18 +3,22 @@ serving client would: token lists through ``tag_tokens``, raw text through
 ``tag_text`` (entities with offsets and confidence)."""
 
 import json
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence)
 
 import tensorflow as tf
 
-Tagger = Callable[[Sequence[Sequence[str]]], List[List[str]]]
+Tagger = Callable[..., List[List[str]]]
 
 
 def load_tagger(saved_model_dir: str, batch_size: int = 256) -> Tagger:
-  """Returns a function that tags sentences in length-sorted batches."""
+  """Returns a function that tags sentences in length-sorted batches;
+  ``progress(done, total)``, when given, is called after each batch."""
   signature = tf.saved_model.load(saved_model_dir).signatures['tag_tokens']
 
-  def tag(sentences: Sequence[Sequence[str]]) -> List[List[str]]:
+  def tag(sentences: Sequence[Sequence[str]],
+          progress: Optional[Callable[[int, int], None]] = None
+          ) -> List[List[str]]:
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     out: List[List[str]] = [[] for _ in sentences]
     for start in range(0, len(order), batch_size):
@@ -24,6 +28,8 @@ def load_tagger(saved_model_dir: str, batch_size: int = 256) -> Tagger:
       tags = signature(tokens=tf.constant(padded, tf.string))['tags'].numpy()
       for i, row, sentence in zip(order[start:start + batch_size], tags, batch):
         out[i] = [t.decode('utf-8') for t in row[:len(sentence)]]
+      if progress is not None:
+        progress(min(start + batch_size, len(order)), len(order))
     return out
 
   return tag

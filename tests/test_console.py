@@ -24,9 +24,13 @@ def _feed(handler):
     log.info('Component %s is running.', 'NerTrainer')
     log.info('Trainer: tagger %d of %d, at most %d epochs', 1, 2, 15)
     for epoch, f1 in ((1, 0.5), (2, 0.75)):
-      log.info('Trainer: epoch %d eval entity F1 %.4f', epoch, f1)
+      log.info('Trainer: epoch %d loss %.4f eval entity F1 %.4f', epoch,
+               3.0 / epoch, f1)
     log.info('Trainer: restoring epoch %d (eval entity F1 %.4f)', 2, 0.75)
     log.info('Component %s is finished.', 'NerTrainer')
+    log.info('NerEvaluator: tagging %d sentences with %s', 300, '/m')
+    for done in (256, 300):
+      log.info('NerEvaluator: tagged %d of %d sentences', done, 300)
   finally:
     log.removeHandler(handler)
 
@@ -45,7 +49,8 @@ def test_a_terminal_gets_a_progress_bar_with_the_eval_f1():
   _feed(console._Progress(lines.append, terminal))
   drawn = terminal.getvalue()
   assert 'tagger 1 of 2' in drawn and '2/15' in drawn
-  assert 'eval F1 75.00' in drawn
+  assert 'loss 1.500, eval F1 75.00' in drawn
+  assert 'evaluation' in drawn and '300/300' in drawn
   assert len(lines) == 3  # the same lines; the bar is gone when done
 
 
