@@ -1,16 +1,17 @@
 """EmbeddingGen: builds the vocabulary and the embedding matrix with gensim.
 
 It reads the training split of the ExampleGen output (streamed, never all in
-memory), optionally trains Word2Vec on it plus unlabelled text or loads
-pre-trained vectors, and writes an ``ner.EmbeddingMatrix`` artifact with
+memory), trains Word2Vec on it plus unlabelled text, loads pre-trained vector
+files, or both (stacked, side by side in each row), and writes an ``ner.EmbeddingMatrix`` artifact with
 ``vocab.txt``, ``embeddings.npy``, ``has_vector.npy`` and ``stats.json``.
 """
 
 import json
 import logging
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
+import numpy as np
 from tfx import types
 from tfx.dsl.components.base import base_component, base_executor
 from tfx.dsl.components.base import executor_spec
@@ -35,16 +36,12 @@ class EmbeddingGenSpec(types.ComponentSpec):
           type=artifacts.EmbeddingMatrix)}
 
 
-def build(config: EmbeddingConfig, train_uri: str,
-          eval_uri: str, output_uri: str) -> Dict[str, Any]:
-  """Builds and writes the artifact files; returns the statistics."""
-  start = time.time()
-  train_counts = embeddings.count_tokens(features.SplitTokens(train_uri))
-  eval_counts = embeddings.count_tokens(features.SplitTokens(eval_uri))
-  logging.info('EmbeddingGen: %d training tokens, %d distinct',
-               sum(train_counts.values()), len(train_counts))
-  vectors = None
-  if config.source == 'word2vec':
+def vector_sources(config: EmbeddingConfig, train_uri: str
+                   ) -> List[Tuple[str, Any, Dict[str, Any]]]:
+  """(name, vectors, stats) of each source of vectors, in the order of
+  their columns in the matrix: Word2Vec, then each pre-trained file."""
+  sources = []
+  if config.source in ('word2vec', 'stacked'):
     text_files = embeddings.expand_text_paths(config.unlabeled_paths)
     logging.info('EmbeddingGen: Word2Vec on the training split and %d '
                  'unlabelled file(s)', len(text_files))
@@ -63,31 +60,62 @@ def build(config: EmbeddingConfig, train_uri: str,
                       '(the first is line %d); they were read with U+FFFD in '
                       'their place (--unlabeled-encoding)', path, count,
                       config.unlabeled_encoding, first)
-  elif config.source == 'pretrained':
-    logging.info('EmbeddingGen: loading %s vectors from %s',
-                 config.pretrained_format, config.pretrained_path)
+    sources.append(('word2vec', vectors, {'unlabeled_invalid_lines': {
+        path: count for path, (count, _) in text.invalid_lines.items()}}))
+  for path, fmt in config.vector_files():
+    logging.info('EmbeddingGen: loading %s vectors from %s', fmt, path)
     loading = time.time()
-    vectors = vector_files.load(config.pretrained_path,
-                                config.pretrained_format,
-                                limit=config.max_vocab_size)
+    vectors = vector_files.load(path, fmt, limit=config.max_vocab_size)
     logging.info('EmbeddingGen: %d vectors loaded in %.1f s',
                  len(vectors.index_to_key), time.time() - loading)
-  dim = vectors.vector_size if vectors is not None else config.dim
+    sources.append((path, vectors, {
+        'vectors_duplicates': vectors.duplicates,
+        'load_seconds': round(time.time() - loading, 1)}))
+  return sources
+
+
+def build(config: EmbeddingConfig, train_uri: str,
+          eval_uri: str, output_uri: str) -> Dict[str, Any]:
+  """Builds and writes the artifact files; returns the statistics.
+
+  With several sources (``stacked``, or several pre-trained files), a row
+  is their vectors side by side: each part looks the word up through its
+  own chain (as written, lower-cased, digits as 0), and a word a source
+  lacks gets small random values in that part, as <UNK> does."""
+  start = time.time()
+  train_counts = embeddings.count_tokens(features.SplitTokens(train_uri))
+  eval_counts = embeddings.count_tokens(features.SplitTokens(eval_uri))
+  logging.info('EmbeddingGen: %d training tokens, %d distinct',
+               sum(train_counts.values()), len(train_counts))
+  sources = vector_sources(config, train_uri)
   vocab = embeddings.build_vocabulary(
       embeddings.normalized_counts(train_counts) if config.lowercase
       else train_counts, config.vocab_min_count,
-      vectors.index_to_key if vectors is not None else (),
+      (w for _, vectors, _ in sources for w in vectors.index_to_key),
       config.max_vocab_size)
-  matrix, has_vector = embeddings.build_matrix(vocab, vectors, dim,
+  parts, has_vector, part_stats = [], np.zeros(len(vocab) + 2, bool), []
+  for n, (name, vectors, extra) in enumerate(sources):
+    part, found = embeddings.build_matrix(vocab, vectors, vectors.vector_size,
+                                          seed=config.seed + n)
+    parts.append(part)
+    has_vector |= found
+    part_stats.append({'source': name, 'dim': int(vectors.vector_size),
+                       'vectors_known': len(vectors.index_to_key),
+                       'words_with_vectors': int(found.sum()), **extra})
+  if not sources:  # random: no vectors at all
+    part, has_vector = embeddings.build_matrix(vocab, None, config.dim,
                                                seed=config.seed)
+    parts.append(part)
+  matrix = np.concatenate(parts, axis=1)
   index = embeddings.vocab_index(vocab)
   stats = {
       'source': config.source,
       'rows': int(matrix.shape[0]),
       'vocab_size': len(vocab),
-      'dim': int(dim),
+      'dim': int(matrix.shape[1]),
       'words_with_vectors': int(has_vector.sum()),
-      'vectors_known': len(vectors.index_to_key) if vectors is not None else 0,
+      'vectors_known': sum(p['vectors_known'] for p in part_stats),
+      'parts': part_stats,
       'train_tokens': int(sum(train_counts.values())),
       'train_token_coverage': embeddings.coverage(train_counts, index,
                                                   has_vector),
@@ -95,13 +123,8 @@ def build(config: EmbeddingConfig, train_uri: str,
       'eval_oov_rate': 1.0 - embeddings.coverage(eval_counts, index),
       'seconds': round(time.time() - start, 1),
   }
-  if config.source == 'word2vec':
-    stats['unlabeled_invalid_lines'] = {
-        path: count for path, (count, _) in text.invalid_lines.items()}
-  elif config.source == 'pretrained':
-    stats['vectors_duplicates'] = vectors.duplicates
   embedding_files.write(output_uri, [embeddings.PAD, embeddings.UNK] + vocab,
-                  matrix, stats, has_vector)
+                        matrix, stats, has_vector)
   logging.info('EmbeddingGen: %s', json.dumps(stats, sort_keys=True))
   return stats
 

@@ -9,7 +9,7 @@ ML Metadata are exactly the ones a step used.
 
 import dataclasses
 import json
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
 T = TypeVar('T')
 
@@ -17,7 +17,7 @@ T = TypeVar('T')
 MAX_SENTENCE_TOKENS = 250
 TAG_SCHEMES = ('auto', 'iob1', 'iob2', 'bioes')
 VECTOR_FORMATS = ('word2vec-binary', 'word2vec-text', 'glove', 'fasttext-text')
-EMBEDDING_SOURCES = ('word2vec', 'pretrained', 'random')
+EMBEDDING_SOURCES = ('word2vec', 'pretrained', 'stacked', 'random')
 
 
 def option(default: Any, help: str, flag: str = '',  # pylint: disable=redefined-builtin
@@ -63,16 +63,18 @@ class EmbeddingConfig:
   """How EmbeddingGen builds the vocabulary and the matrix."""
   source: str = option(
       'word2vec', 'where vectors come from: Word2Vec trained on the training '
-      'tokens and --unlabeled text, --pretrained-vectors, or none (random, '
-      'the baseline) (default: pretrained when --pretrained-vectors is '
-      'given, else word2vec)',
+      'tokens and --unlabeled text; the --pretrained-vectors files; stacked, '
+      'both (Word2Vec, then each file, their vectors side by side in one '
+      'row, each with its own lookup and its own rows for words it lacks); '
+      'or none (random, the baseline) (default: pretrained when '
+      '--pretrained-vectors is given, else word2vec)',
       flag='embedding', choices=EMBEDDING_SOURCES)
-  pretrained_path: str = option(
-      '', 'pre-trained vectors file to load instead of training Word2Vec',
-      flag='pretrained-vectors')
-  pretrained_format: str = option(
-      'word2vec-text', 'format of --pretrained-vectors', flag='vectors-format',
-      choices=VECTOR_FORMATS)
+  pretrained_paths: List[str] = option(
+      [], 'pre-trained vector files (.gz read as is); with several, a word\'s '
+      'row is their vectors side by side', flag='pretrained-vectors')
+  pretrained_formats: List[str] = option(
+      ['word2vec-text'], 'format of the --pretrained-vectors files: one for '
+      'all, or one each', flag='vectors-format', choices=VECTOR_FORMATS)
   unlabeled_paths: List[str] = option(
       [], 'text files or directories of them added to the Word2Vec corpus',
       flag='unlabeled')
@@ -100,11 +102,27 @@ class EmbeddingConfig:
     if self.source not in EMBEDDING_SOURCES:
       raise ValueError(f'embedding source must be one of {EMBEDDING_SOURCES}, '
                        f'not {self.source!r}')
-    if self.source == 'pretrained' and not self.pretrained_path:
-      raise ValueError('embedding source "pretrained" needs pretrained_path')
-    if self.pretrained_format not in VECTOR_FORMATS:
-      raise ValueError(f'vector format must be one of {VECTOR_FORMATS}, '
-                       f'not {self.pretrained_format!r}')
+    if self.source in ('pretrained', 'stacked') and not self.pretrained_paths:
+      raise ValueError(f'embedding source {self.source!r} needs '
+                       '--pretrained-vectors')
+    for fmt in self.pretrained_formats:
+      if fmt not in VECTOR_FORMATS:
+        raise ValueError(f'vector format must be one of {VECTOR_FORMATS}, '
+                         f'not {fmt!r}')
+    if len(self.pretrained_formats) not in (1, len(self.pretrained_paths)):
+      raise ValueError(f'{len(self.pretrained_paths)} --pretrained-vectors '
+                       f'files but {len(self.pretrained_formats)} '
+                       '--vectors-format values: give one for all, or one '
+                       'each')
+
+  def vector_files(self) -> List[Tuple[str, str]]:
+    """(path, format) of each pre-trained file the source uses."""
+    if self.source not in ('pretrained', 'stacked'):
+      return []
+    formats = self.pretrained_formats * (
+        len(self.pretrained_paths) if len(self.pretrained_formats) == 1
+        else 1)
+    return list(zip(self.pretrained_paths, formats))
 
 
 @dataclasses.dataclass

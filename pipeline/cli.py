@@ -296,7 +296,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     extra.update(infer=args.infer, infer_text=not _is_conll(args.infer,
                                                               args.encoding))
   data_files = (train, eval_, test) if args.command == 'run' else ()
-  for path in (*data_files, embedding.pretrained_path, *unlabeled):
+  for path in (*data_files, *embedding.pretrained_paths, *unlabeled):
     if path and '://' not in path and not os.path.exists(path):
       raise SystemExit(f'ner-pipeline: no such file or directory: {path}')
   if args.beam_arg is not None:

@@ -40,6 +40,8 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
           'help': text.replace('%', '%%')}
       if field.type is bool:
         kwargs['action'] = argparse.BooleanOptionalAction
+      elif isinstance(default, list) and meta.get('choices'):
+        kwargs.update(nargs='+', choices=meta['choices'], metavar='FORMAT')
       elif isinstance(default, list):
         kwargs.update(nargs='*', metavar='PATH')
       else:
@@ -64,7 +66,7 @@ def sections(args: argparse.Namespace) -> Dict[str, Any]:
   embedding = values['embedding']
   if 'seed' in values['trainer']:
     embedding['seed'] = values['trainer']['seed']
-  if embedding.get('pretrained_path') and 'source' not in embedding:
+  if embedding.get('pretrained_paths') and 'source' not in embedding:
     embedding['source'] = 'pretrained'
   try:
     return {name: from_dict(SECTIONS[name], v) for name, v in values.items()}

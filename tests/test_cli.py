@@ -45,7 +45,7 @@ def test_options_reach_the_config(tmp_path):
       '--output', str(tmp_path / 'o'), '--beam-arg=--direct_num_workers=2',
       '--beam-arg=--direct_running_mode=multi_processing'))
   assert config.embedding.source == 'pretrained'
-  assert config.embedding.pretrained_format == 'glove'
+  assert config.embedding.vector_files() == [(str(vectors), 'glove')]
   assert config.trainer.static_embeddings is True
   assert config.trainer.epochs == 3
   assert config.trainer.mention_replace == 0.2
@@ -57,6 +57,14 @@ def test_options_reach_the_config(tmp_path):
                               '--direct_running_mode=multi_processing')
   assert config.serving_dir == os.path.join(str(tmp_path / 'o'),
                                             'serving_model')
+  # Stacked: Word2Vec beside two vector files of different formats.
+  config = cli.config_from_args(_args(
+      '--train', str(train), '--eval', str(train), '--embedding', 'stacked',
+      '--pretrained-vectors', str(vectors), str(train), '--vectors-format',
+      'glove', 'word2vec-text', '--output', str(tmp_path / 'o')))
+  assert config.embedding.source == 'stacked'
+  assert config.embedding.vector_files() == [
+      (str(vectors), 'glove'), (str(train), 'word2vec-text')]
 
 
 def test_infer_file_is_read_as_conll_or_as_raw_text(tmp_path):
