@@ -486,12 +486,13 @@ def _report(args: argparse.Namespace) -> int:
   return 0
 
 
-def _write_report(output_dir: str, say) -> Optional[str]:
-  """report.html; a failure to draw it is a warning, not a failed run
-  (the model is pushed by then)."""
+def _write_report(output_dir: str, say, test: Optional[Dict]
+                  ) -> Optional[str]:
+  """report.html, with the --test score the run just computed; a failure
+  to draw it is a warning, not a failed run (the model is pushed by then)."""
   from pipeline import report  # pylint: disable=g-import-not-at-top
   try:
-    return report.write(output_dir)
+    return report.write(output_dir, test)
   except Exception as e:  # pylint: disable=broad-except
     logging.exception('report.html failed')
     say(f'ner-pipeline: warning: report.html was not written: {_one_line(e)}'
@@ -522,9 +523,10 @@ def _pipeline(args: argparse.Namespace) -> int:
       result = outputs.summary(config, started)
       if data:
         result['data'] = data
+      result['report'] = _write_report(config.output_dir, face.say,
+                                       result.get('test'))
       atomic.write(os.path.join(config.output_dir, 'last_run.json'),
                    json.dumps(result, indent=2, sort_keys=True))
-      result['report'] = _write_report(config.output_dir, face.say)
   evaluation = result.get('eval', {})
   print('\n'.join([f"ner-pipeline: finished in {result['seconds']:.0f} s"]
                   + console.summary_lines(result)))

@@ -144,8 +144,9 @@ def _confusion(confusion: Dict[str, Dict[str, int]], types: List[str]
               rows, cols, [[c or 0 for c in row] for row in counts])}
 
 
-def collect(output_dir: str) -> Dict[str, Any]:
-  """Everything the report shows, for the newest run in ``output_dir``."""
+def collect(output_dir: str, test: Optional[Dict] = None) -> Dict[str, Any]:
+  """Everything the report shows, for the newest run in ``output_dir``;
+  ``test``: the --test score the run computed, if it did."""
   with runs.open_store(existing_metadata(output_dir)) as m:
     contexts = runs.contexts(m.store)
     if not contexts:
@@ -193,7 +194,8 @@ def collect(output_dir: str) -> Dict[str, Any]:
   if pushed is not None and runs.value(pushed, 'pushed'):
     report['pushed'] = {'version': str(runs.value(pushed, 'pushed_version')),
                         'path': runs.value(pushed, 'pushed_destination')}
-  report['test'] = _test_score(output_dir, examples, report.get('pushed'))
+  report['test'] = test or _test_score(output_dir, examples,
+                                       report.get('pushed'))
   return report
 
 
@@ -225,9 +227,9 @@ def render(report: Dict[str, Any]) -> str:
       r=report, kinds=entity_breakdown.WORD_KINDS)
 
 
-def write(output_dir: str) -> str:
+def write(output_dir: str, test: Optional[Dict] = None) -> str:
   """Builds report.html for the newest run in ``output_dir``; returns its
   path. Written whole or not at all."""
   path = os.path.join(output_dir, REPORT_FILE)
-  atomic.write(path, render(collect(output_dir)))
+  atomic.write(path, render(collect(output_dir, test)))
   return path
