@@ -508,6 +508,11 @@ def _pipeline(args: argparse.Namespace) -> int:
     face.say(f'ner-pipeline: writing everything under {config.output_dir}'
              + ('' if args.verbose else '; library logs go to ' +
                 os.path.join(config.output_dir, console.RUN_LOG)))
+    if config.embedding.source == 'pretrained' and vars(args).get(
+        'embedding.unlabeled_paths'):
+      face.say('ner-pipeline: the --pretrained-vectors are used alone (they '
+               'measured best, docs/benchmarks.md); --unlabeled is not read '
+               'unless --embedding stacked')
     from models import atomic  # pylint: disable=g-import-not-at-top
     from pipeline import local_runner, outputs, recovery, scratch  # pylint: disable=g-import-not-at-top
     with scratch.output_lock(config.output_dir):

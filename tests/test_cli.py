@@ -86,3 +86,23 @@ def test_missing_files_and_half_given_data_are_refused(tmp_path):
                                str(tmp_path / 'x')))
   with pytest.raises(SystemExit, match='both --train and --eval'):
     cli.config_from_args(_args('--train', str(tmp_path / 'x')))
+
+
+def test_pretrained_vectors_alone_say_that_unlabeled_text_is_not_read(
+    tmp_path, capsys):
+  bad, vectors, text = (tmp_path / 'bad.conll', tmp_path / 'v.txt',
+                        tmp_path / 'text.txt')
+  bad.write_text('x O\ny\n')  # stops the run at its second line
+  vectors.write_text('x 0.5 0.5\n')
+  text.write_text('x y\n')
+  common = ['run', '--train', str(bad), '--eval', str(bad),
+            '--pretrained-vectors', str(vectors), '--vectors-format', 'glove']
+  assert cli.main([*common, '--unlabeled', str(text), '--output',
+                   str(tmp_path / 'a')]) == 1
+  assert '--unlabeled is not read unless --embedding stacked' in (
+      capsys.readouterr().out)
+  assert cli.main([*common, '--output', str(tmp_path / 'b')]) == 1
+  assert '--unlabeled' not in capsys.readouterr().out
+  assert cli.main([*common, '--unlabeled', str(text), '--embedding',
+                   'stacked', '--output', str(tmp_path / 'c')]) == 1
+  assert '--unlabeled' not in capsys.readouterr().out
