@@ -9,9 +9,11 @@ fine-tuned.
 
 Each cell is a full pipeline run; runs of one share of data share an output
 directory with caching on, so ingestion, validation, EmbeddingGen and
-Transform run once per embedding source. Prints Markdown tables: eval F1,
-then F1 by kind of entity (the evaluator's: every word seen in training /
-unseen with a vector / <UNK>).
+Transform run once per embedding source. Every finished cell goes into
+OUTPUT/ablation.json at once; a later call skips the cells found there, so
+a killed ablation resumes and more seeds can be added. Prints Markdown
+tables: eval F1, then F1 by kind of entity (the evaluator's: every word seen
+in training / unseen with a vector / <UNK>); --plot draws the first.
 """
 
 import argparse
@@ -66,9 +68,16 @@ def main(argv=None):
   p.add_argument('--vectors', default=os.path.join(
       DATA, 'glove_6b', 'glove.6B.50d.txt.gz'),
                  help='the public vectors of the GloVe and stacked columns')
+  p.add_argument('--plot', default='',
+                 help='also draw eval F1 against the share of training '
+                 'sentences into this PNG')
+  p.add_argument('--no-run', action='store_true',
+                 help='run nothing: print the tables (and --plot) from the '
+                 'cells already in OUTPUT/ablation.json')
   args = p.parse_args(argv)
-  results, kinds = {}, {}
-  for fraction in args.fractions:
+  store = os.path.join(args.output, 'ablation.json')
+  cells = load_cells(store)
+  for fraction in ([] if args.no_run else args.fractions):
     folder = os.path.join(args.output, f'{int(round(100 * fraction))}pct')
     train = subsample(args.train, fraction,
                       os.path.join(folder, 'data', 'train.conll'))
@@ -76,6 +85,9 @@ def main(argv=None):
       options = VARIANTS[name] + (['--pretrained-vectors', args.vectors]
                                   if _PUBLIC[0] in VARIANTS[name] else [])
       for seed in args.seeds:
+        key = cell_key(fraction, name, seed)
+        if key in cells:  # measured by an earlier, perhaps killed, ablation
+          continue
         command = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
                    train, '--eval', args.eval, '--unlabeled', *args.unlabeled,
                    '--output', folder, '--cache', '--seed', str(seed),
@@ -89,31 +101,122 @@ def main(argv=None):
           raise SystemExit(f'ablation: run failed: {" ".join(command)}')
         with open(os.path.join(folder, 'last_run.json')) as f:
           f1 = 100 * json.load(f)['eval']['f1']
-        results.setdefault((fraction, name), []).append(f1)
-        kinds.setdefault((fraction, name), []).append(_kinds(folder))
+        cells[key] = {'f1': round(f1, 2), 'by_word_kind': _kinds(folder),
+                      'seconds': round(time.time() - started),
+                      'options': options + args.extra}
+        _save(store, cells)
         print(f'ablation: {fraction:.0%} {name} seed {seed}: F1 {f1:.2f} '
               f'({time.time() - started:.0f} s)', flush=True)
-  with open(os.path.join(args.output, 'ablation.json'), 'w') as f:
-    json.dump({f'{k[0]}|{k[1]}': {'f1': v, 'by_word_kind': kinds[k]}
-               for k, v in results.items()}, f, indent=2)
-  print('\n| training sentences | ' + ' | '.join(args.variants) + ' |')
-  print('|---' * (len(args.variants) + 1) + '|')
-  for fraction in args.fractions:
-    cells = []
-    for name in args.variants:
-      scores = results[(fraction, name)]
-      cells.append(f'{statistics.mean(scores):.2f}' + (
-          f' ± {statistics.stdev(scores):.2f}' if len(scores) > 1 else ''))
-    print(f'| {fraction:.0%} | ' + ' | '.join(cells) + ' |')
-  print('\nF1 by kind of entity (' + ' / '.join(KINDS) + '), mean over '
-        'seeds:\n')
-  print('| training sentences | ' + ' | '.join(args.variants) + ' |')
-  print('|---' * (len(args.variants) + 1) + '|')
-  for fraction in args.fractions:
-    cells = [' / '.join(f'{statistics.mean(k[kind] for k in kinds[(fraction, name)]):.1f}'
-                        for kind in KINDS) for name in args.variants]
-    print(f'| {fraction:.0%} | ' + ' | '.join(cells) + ' |')
+  table = summarize(cells, args.fractions, args.variants)
+  print(markdown(table, args.fractions, args.variants))
+  if args.plot:
+    plot(table, args.fractions, args.variants, args.plot)
+    print(f'\nablation: plot in {args.plot}')
   return 0
+
+
+def cell_key(fraction: float, variant: str, seed: int) -> str:
+  return f'{fraction:g}|{variant}|{seed}'
+
+
+def load_cells(path: str) -> dict:
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    return json.load(f)
+
+
+def _save(path: str, cells: dict) -> None:
+  """Whole or not at all: a killed ablation keeps every finished cell."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path + '.partial', 'w') as f:
+    json.dump(cells, f, indent=2, sort_keys=True)
+  os.replace(path + '.partial', path)
+
+
+def summarize(cells: dict, fractions, variants) -> dict:
+  """(fraction, variant) -> seeds, F1 per seed, mean, sample std and the
+  mean F1 by kind of entity, over the cells measured so far."""
+  table = {}
+  for key, cell in cells.items():
+    fraction, name, seed = key.split('|')
+    fraction = float(fraction)
+    if name not in variants or not any(
+        abs(fraction - f) < 1e-9 for f in fractions):
+      continue
+    entry = table.setdefault((fraction, name), {'seeds': [], 'f1': [],
+                                                'kinds': []})
+    entry['seeds'].append(int(seed))
+    entry['f1'].append(cell['f1'])
+    entry['kinds'].append(cell['by_word_kind'])
+  for entry in table.values():
+    entry['mean'] = statistics.mean(entry['f1'])
+    entry['std'] = (statistics.stdev(entry['f1']) if len(entry['f1']) > 1
+                    else 0.0)
+    entry['kind_means'] = {
+        kind: statistics.mean(k[kind] for k in entry['kinds'] if kind in k)
+        for kind in KINDS if any(kind in k for k in entry['kinds'])}
+  return table
+
+
+def markdown(table: dict, fractions, variants) -> str:
+  """Two Markdown tables: eval F1 (mean ± std, the seeds' scores), then
+  F1 by kind of entity; '-' where a cell was not run."""
+  head = ('| training sentences | ' + ' | '.join(variants) + ' |\n'
+          + '|---' * (len(variants) + 1) + '|')
+  f1_rows, kind_rows = [head], [head]
+  for fraction in fractions:
+    f1_cells, kind_cells = [], []
+    for name in variants:
+      entry = table.get((fraction, name))
+      if entry is None:
+        f1_cells.append('-')
+        kind_cells.append('-')
+        continue
+      scores = ', '.join(f'{v:.2f}' for v in entry['f1'])
+      f1_cells.append(f"{entry['mean']:.2f}" + (
+          f" ± {entry['std']:.2f} ({scores})" if len(entry['f1']) > 1
+          else ''))
+      kind_cells.append(' / '.join(
+          f"{entry['kind_means'][kind]:.1f}" if kind in entry['kind_means']
+          else '-' for kind in KINDS))
+    f1_rows.append(f'| {fraction:.0%} | ' + ' | '.join(f1_cells) + ' |')
+    kind_rows.append(f'| {fraction:.0%} | ' + ' | '.join(kind_cells) + ' |')
+  return ('\n'.join(f1_rows) + '\n\nF1 by kind of entity (' +
+          ' / '.join(KINDS) + '), mean over seeds:\n\n' +
+          '\n'.join(kind_rows))
+
+
+def plot(table: dict, fractions, variants, path: str) -> None:
+  """Eval F1 against the share of training sentences, one line per
+  column (solid fine-tuned, dashed static), the seeds' spread as bars."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use('Agg')
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  figure, ax = plt.subplots(figsize=(7, 4.2))
+  colours = {'random': '#999999', 'Word2Vec': '#4477aa', 'GloVe': '#ee6677',
+             'stacked': '#228833'}
+  for name in variants:
+    points = sorted((f, table[(f, name)]) for f in fractions
+                    if (f, name) in table)
+    if not points:
+      continue
+    source, _, training = name.partition(', ')
+    ax.errorbar([100 * f for f, _ in points], [e['mean'] for _, e in points],
+                yerr=[e['std'] for _, e in points], marker='o', capsize=3,
+                color=colours.get(source), label=name,
+                linestyle='--' if training == 'static' else '-')
+  ax.set_xscale('log')
+  ax.set_xticks([100 * f for f in fractions])
+  ax.set_xticklabels([f'{f:.0%}' for f in fractions])
+  ax.set(xlabel='share of eng.train sentences', ylabel='eval F1 (eng.testa)',
+         title='Which vectors work best')
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=8, loc='lower right')
+  figure.tight_layout()
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
 
 
 def _kinds(folder: str) -> dict:

@@ -1,0 +1,63 @@
+"""The ablation's bookkeeping: cells kept as they finish, skipped when found,
+tables and a plot from whatever has been measured."""
+
+import json
+import os
+import struct
+
+from benchmarks import ablation
+
+KINDS = {'seen_in_train': 95.0, 'unseen_with_vector': 80.0, 'unk': 70.0}
+
+
+def _cells():
+  return {
+      ablation.cell_key(0.1, 'Word2Vec, fine-tuned', 0): {
+          'f1': 80.0, 'by_word_kind': KINDS},
+      ablation.cell_key(0.1, 'Word2Vec, fine-tuned', 1): {
+          'f1': 82.0, 'by_word_kind': dict(KINDS, unk=72.0)},
+      ablation.cell_key(1.0, 'GloVe, fine-tuned', 0): {
+          'f1': 94.44, 'by_word_kind': KINDS},
+  }
+
+
+def test_summary_and_tables_show_what_was_measured():
+  variants = ['Word2Vec, fine-tuned', 'GloVe, fine-tuned']
+  table = ablation.summarize(_cells(), [0.1, 1.0], variants)
+  cell = table[(0.1, 'Word2Vec, fine-tuned')]
+  assert cell['seeds'] == [0, 1] and cell['mean'] == 81.0
+  assert round(cell['std'], 3) == 1.414
+  assert cell['kind_means']['unk'] == 71.0
+  text = ablation.markdown(table, [0.1, 1.0], variants)
+  assert '| 10% | 81.00 ± 1.41 (80.00, 82.00) | - |' in text
+  assert '| 100% | - | 94.44 |' in text
+  assert '| 10% | 95.0 / 80.0 / 71.0 | - |' in text
+
+
+def test_plot_is_a_png(tmp_path):
+  variants = ['Word2Vec, fine-tuned', 'GloVe, fine-tuned']
+  path = str(tmp_path / 'plot.png')
+  ablation.plot(ablation.summarize(_cells(), [0.1, 1.0], variants),
+                [0.1, 1.0], variants, path)
+  with open(path, 'rb') as f:
+    head = f.read(24)
+  assert head[:8] == b'\x89PNG\r\n\x1a\n'
+  width, height = struct.unpack('>II', head[16:24])
+  assert (width, height) == (700, 420)
+
+
+def test_cells_found_are_not_run_again(tmp_path, capsys):
+  """Every requested cell is in ablation.json, so nothing runs: with an
+  eval file that does not exist, a run would fail the ablation."""
+  train = tmp_path / 'train.conll'
+  train.write_text('EU B-ORG\nrejects O\n\nPeter B-PER\n\n')
+  output = tmp_path / 'abl'
+  output.mkdir()
+  (output / 'ablation.json').write_text(json.dumps(_cells()))
+  code = ablation.main([
+      '--output', str(output), '--train', str(train),
+      '--eval', str(tmp_path / 'missing.conll'), '--fractions', '0.1',
+      '--seeds', '0', '1', '--variants', 'Word2Vec, fine-tuned'])
+  assert code == 0
+  assert '81.00 ± 1.41' in capsys.readouterr().out
+  assert not os.path.exists(output / '10pct' / 'runs.log')
