@@ -93,8 +93,9 @@ class EmbeddingConfig:
   vocab_min_count: int = option(
       1, 'training words seen fewer times are left out of the vocabulary')
   max_vocab_size: int = option(
-      200000, 'vocabulary rows at most: training words first, then words that '
-      'have vectors')
+      500000, 'vocabulary rows at most: training words first, then words that '
+      'have vectors (all of GloVe 6B\'s 400,000: the rarer half holds many '
+      'of the names training never shows; docs/benchmarks.md)')
   workers: int = option(2, 'Word2Vec worker threads', flag='w2v-workers')
   seed: int = option(0, 'set by --seed', cli=False)
 
