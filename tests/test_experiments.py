@@ -1,5 +1,6 @@
-"""The ablation's bookkeeping: cells kept as they finish, skipped when found,
-tables and a plot from whatever has been measured."""
+"""The experiments' bookkeeping: the ablation's cells kept as they finish,
+skipped when found, tables and a plot from whatever has been measured; the
+replay of early stopping."""
 
 import json
 import os
@@ -61,3 +62,15 @@ def test_cells_found_are_not_run_again(tmp_path, capsys):
   assert code == 0
   assert '81.00 ± 1.41' in capsys.readouterr().out
   assert not os.path.exists(output / '10pct' / 'runs.log')
+
+
+def test_early_stopping_replay_follows_the_schedule():
+  """The replay stops where PlateauSchedule would: after `patience` epochs
+  in a row without a new best, epochs with no entity found not counted."""
+  from benchmarks import early_stopping
+  curve = [0.0, 0.0, 0.80, 0.85, 0.84, 0.86, 0.855, 0.858, 0.859, 0.87]
+  assert early_stopping.replay(curve, cap=10, patience=4) == (0.87, 10)
+  assert early_stopping.replay(curve, cap=10, patience=3) == (0.86, 9)
+  assert early_stopping.replay(curve, cap=10, patience=2) == (0.86, 8)
+  assert early_stopping.replay(curve, cap=5, patience=3) == (0.85, 5)
+  assert early_stopping.replay([0.0] * 6, cap=10, patience=2) == (0.0, 6)
