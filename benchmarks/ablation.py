@@ -220,10 +220,13 @@ def plot(table: dict, fractions, variants, path: str) -> None:
 
 
 def _kinds(folder: str) -> dict:
-  """The newest evaluation's F1 by kind of entity, in percent."""
+  """The newest evaluation's F1 by kind of entity, in percent; a kind with
+  no gold entity (no word has a vector without training vectors) is left
+  out, so that the table shows '-' there rather than 0."""
   root = os.path.join(folder, 'pipeline_root', 'NerEvaluator', 'evaluation')
   with open(os.path.join(latest_execution(root), 'metrics.json')) as f:
-    return {k: 100 * v['f1'] for k, v in json.load(f)['by_word_kind'].items()}
+    return {k: 100 * v['f1'] for k, v in json.load(f)['by_word_kind'].items()
+            if v['gold']}
 
 
 if __name__ == '__main__':

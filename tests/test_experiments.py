@@ -74,3 +74,17 @@ def test_early_stopping_replay_follows_the_schedule():
   assert early_stopping.replay(curve, cap=10, patience=2) == (0.86, 8)
   assert early_stopping.replay(curve, cap=5, patience=3) == (0.85, 5)
   assert early_stopping.replay([0.0] * 6, cap=10, patience=2) == (0.0, 6)
+
+
+def test_a_kind_with_no_entity_is_left_out_of_a_cell(tmp_path):
+  """Without vectors no word is 'unseen with a vector': '-', not 0."""
+  for execution, gold in ((3, 0), (12, 5)):  # 12 is the newest, not 3
+    folder = tmp_path / 'pipeline_root' / 'NerEvaluator' / 'evaluation' / str(
+        execution)
+    folder.mkdir(parents=True)
+    (folder / 'metrics.json').write_text(json.dumps({'by_word_kind': {
+        'seen_in_train': {'f1': 0.9, 'gold': 10},
+        'unseen_with_vector': {'f1': 0.0, 'gold': 0},
+        'unk': {'f1': 0.5, 'gold': gold}}}))
+  assert ablation._kinds(str(tmp_path)) == {'seen_in_train': 90.0,
+                                            'unk': 50.0}
