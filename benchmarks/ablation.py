@@ -26,7 +26,7 @@ import sys
 import time
 
 from benchmarks.common import DATA, ROOT, add_data_arguments
-from models import conll
+from models import atomic, conll
 from pipeline.outputs import latest_execution
 
 _PUBLIC = ['--vectors-format', 'glove']  # with --pretrained-vectors VECTORS
@@ -128,10 +128,7 @@ def load_cells(path: str) -> dict:
 
 def _save(path: str, cells: dict) -> None:
   """Whole or not at all: a killed ablation keeps every finished cell."""
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  with open(path + '.partial', 'w') as f:
-    json.dump(cells, f, indent=2, sort_keys=True)
-  os.replace(path + '.partial', path)
+  atomic.write(path, json.dumps(cells, indent=2, sort_keys=True))
 
 
 def summarize(cells: dict, fractions, variants) -> dict:

@@ -88,3 +88,11 @@ def test_a_kind_with_no_entity_is_left_out_of_a_cell(tmp_path):
         'unk': {'f1': 0.5, 'gold': gold}}}))
   assert ablation._kinds(str(tmp_path)) == {'seen_in_train': 90.0,
                                             'unk': 50.0}
+
+
+def test_cells_are_saved_whole_and_read_back(tmp_path):
+  path = str(tmp_path / 'abl' / 'ablation.json')
+  os.makedirs(os.path.dirname(path))
+  ablation._save(path, _cells())
+  assert ablation.load_cells(path) == _cells()
+  assert os.listdir(os.path.dirname(path)) == ['ablation.json']
