@@ -5,7 +5,7 @@ import json
 import logging
 import os
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import keras
 import numpy as np
@@ -164,9 +164,11 @@ class EpochCheckpoint(keras.callbacks.Callback):
 def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
             num_chars: int, train: tf.data.Dataset,
             evaluation: tf.data.Dataset, tag_names: List[str],
-            log_dir: str, checkpoint_root: str, member: int):
+            log_dir: str, checkpoint_root: str, member: int,
+            callbacks: Sequence[keras.callbacks.Callback] = ()):
   """One tagger, early-stopped at its best eval entity F1; from its last
-  checkpoint when a killed run left one."""
+  checkpoint when a killed run left one. ``callbacks`` run after the
+  tagger's own (experiments use them to look at every epoch)."""
   keras.utils.set_random_seed(config.seed)
   model = model_lib.build_model(matrix, num_tags, num_chars, config)
   model.summary(print_fn=logging.info)
@@ -185,7 +187,7 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
   history = dict(state['history']) if state else {}
   callbacks = [EntityF1(evaluation, tag_names), schedule,
                EpochCheckpoint(checkpoint_root, member, schedule, history),
-               keras.callbacks.TensorBoard(log_dir=log_dir)]
+               keras.callbacks.TensorBoard(log_dir=log_dir), *callbacks]
   done = state['epochs_done'] if state else 0
   stopped = state is not None and state['wait'] >= config.patience
   if done < config.epochs and not stopped:
