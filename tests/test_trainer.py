@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -138,3 +139,22 @@ def test_a_member_resumes_after_its_last_checkpointed_epoch(tmp_path,
   assert resumed_again == 5 and history_again == history
   for a, b in zip(again.get_weights(), model.get_weights()):
     np.testing.assert_array_equal(a, b)
+
+
+def test_extra_callbacks_see_every_epoch_with_its_eval_f1(tmp_path):
+  _write(str(tmp_path / 'part-0.gz'), [4, 6, 3, 5])
+  data = trainer.dataset([str(tmp_path / '*.gz')], _SPEC, 2, True)
+  matrix = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+  seen = []
+
+  class Record(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+      seen.append((epoch, logs['val_f1'], len(self.model.get_weights())))
+
+  _, history, _ = trainer.fit_one(
+      TrainerConfig(lstm_units=4, epochs=3, patience=5), matrix, 3, 12, data,
+      data, ['O', 'B-PER', 'I-PER'], str(tmp_path / 'logs'),
+      str(tmp_path / 'checkpoints'), 0, callbacks=[Record()])
+  assert [e for e, _, _ in seen] == [0, 1, 2]
+  assert [f for _, f, _ in seen] == history['val_f1']
+  assert all(n > 0 for _, _, n in seen)
