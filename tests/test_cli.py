@@ -3,6 +3,7 @@ import os
 import pytest
 
 from models import conll
+from models.config import TrainerConfig, from_json, to_json
 from pipeline import cli
 
 
@@ -106,3 +107,18 @@ def test_pretrained_vectors_alone_say_that_unlabeled_text_is_not_read(
   assert cli.main([*common, '--unlabeled', str(text), '--embedding',
                    'stacked', '--output', str(tmp_path / 'c')]) == 1
   assert '--unlabeled' not in capsys.readouterr().out
+
+
+def test_the_epoch_cap_follows_the_ensemble_unless_given(tmp_path):
+  out = ('--output', str(tmp_path))
+  ensemble = cli.config_from_args(_args(*out)).trainer
+  assert (ensemble.ensemble, ensemble.epochs) == (3, 10)
+  single = cli.config_from_args(_args(*out, '--ensemble', '1')).trainer
+  assert single.epochs == 17
+  given = cli.config_from_args(_args(*out, '--ensemble', '1', '--epochs',
+                                     '5')).trainer
+  assert given.epochs == 5
+  # What a component receives (JSON in ML Metadata) is the cap it used.
+  assert from_json(TrainerConfig, to_json(ensemble)).epochs == 10
+  with pytest.raises(ValueError, match='epochs'):
+    TrainerConfig(epochs=-1)
