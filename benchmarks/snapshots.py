@@ -34,11 +34,12 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from benchmarks.common import parse_settings
 from benchmarks.early_stopping import replay
 from benchmarks.tagger_sweep import _one
 from models import embedding_files, entity_metrics, features, trainer
 from models import model as model_lib
-from models.config import TrainerConfig
+from models.config import TrainerConfig, from_dict
 
 
 class KeepEpochs(keras.callbacks.Callback):
@@ -82,8 +83,11 @@ def main(argv=None):
   p.add_argument('--output', required=True)
   p.add_argument('--caps', type=int, nargs='+', default=[17, 14, 12, 10])
   p.add_argument('--patience', type=int, nargs='+', default=[3, 2])
+  p.add_argument('--set', nargs='*', default=[], metavar='NAME=VALUE',
+                 help='TrainerConfig fields, as tagger_sweep takes them')
   p.add_argument('--no-train', action='store_true')
   args = p.parse_args(argv)
+  settings = parse_settings(args.set)
   root = os.path.join(args.run, 'pipeline_root')
   tft_output = tft.TFTransformOutput(_one(root, 'NerTransform',
                                           'transform_graph'))
@@ -98,7 +102,8 @@ def main(argv=None):
                                spec, 32, False)
   results = {}
   for seed in args.seeds:
-    config = TrainerConfig(seed=seed, ensemble=1)
+    config = from_dict(TrainerConfig, {**settings, 'seed': seed,
+                                       'ensemble': 1})
     folder = os.path.join(args.output, f'seed-{seed}')
     if not args.no_train:
       os.makedirs(folder, exist_ok=True)
@@ -121,8 +126,9 @@ def main(argv=None):
   def taggers(weights):
     """Built taggers holding these weights (built once, then reused)."""
     while len(pool) < len(weights):
-      pool.append(model_lib.build_model(matrix, len(tag_names), num_chars,
-                                        TrainerConfig()))
+      pool.append(model_lib.build_model(
+          matrix, len(tag_names), num_chars,
+          from_dict(TrainerConfig, {**settings, 'ensemble': 1})))
     for m, w in zip(pool, weights):
       m.set_weights(w)
     return pool[:len(weights)]

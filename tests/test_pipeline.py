@@ -448,6 +448,35 @@ def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
     tagger_sweep.main(['--run', config.output_dir, '--set', 'epoch=2'])
 
 
+def test_snapshots_rescore_saved_epochs_and_replay_the_ensemble(first_run,
+                                                                tmp_path):
+  from benchmarks import snapshots
+  config, _ = first_run
+  out = str(tmp_path / 'snap')
+  argv = ['--run', config.output_dir, '--seeds', '3', '4', '--set',
+          'epochs=3', 'lstm_units=8', '--top', '2', '--caps', '3', '2',
+          '--patience', '3', '--output', out]
+  snapshots.main(argv)
+  result = json.load(open(os.path.join(out, 'snapshots.json')))
+  for seed in (3, 4):
+    val_f1 = json.load(open(os.path.join(out, f'seed-{seed}',
+                                         'history.json')))['val_f1']
+    assert sorted(os.listdir(os.path.join(out, f'seed-{seed}'))) == sorted(
+        [f'epoch-{e}.npz' for e in range(1, len(val_f1) + 1)] +
+        ['history.json', 'logs'])
+    # The best epoch's saved weights score what training logged for it.
+    assert result[f'seed {seed}']['best'] == pytest.approx(
+        100 * max(val_f1), abs=1e-6)
+  full, capped = result['ensemble replays']
+  assert (full['cap'], capped['cap']) == (3, 2)
+  assert max(capped['epochs kept']) <= 2
+  assert capped['epochs trained'] <= full['epochs trained'] <= 6
+  assert all(0 <= r['ensemble'] <= 100 for r in (full, capped))
+  # Scored again from the saved weights alone: the same figures.
+  snapshots.main(argv + ['--no-train'])
+  assert json.load(open(os.path.join(out, 'snapshots.json'))) == result
+
+
 def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   config, _ = first_run
   before = sorted(os.listdir(config.serving_dir))
