@@ -37,7 +37,7 @@ import tensorflow_transform as tft
 from benchmarks.common import parse_settings
 from benchmarks.early_stopping import replay
 from benchmarks.tagger_sweep import _one
-from models import embedding_files, entity_metrics, features, trainer
+from models import embedding_files, features, trainer
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 
@@ -60,18 +60,11 @@ def load(path: str) -> List[np.ndarray]:
 
 
 def f1(models, evaluation, tag_names) -> float:
-  tag = tf.function(lambda inputs, mask: model_lib.tag_ids(models, inputs,
-                                                           mask),
-                    reduce_retracing=True)
-  names = np.array(tag_names)
-  gold, predicted = [], []
-  for inputs, tags, weights in evaluation:
-    best = tag(inputs, tf.greater(weights, 0)).numpy()
-    for g, p, n in zip(tags.numpy(), best,
-                       weights.numpy().sum(axis=1).astype(int)):
-      gold.append(names[g[:n]])
-      predicted.append(names[p[:n]])
-  return 100 * entity_metrics.score(gold, predicted)['f1']
+  """Eval entity F1 (percent) of one tagger or an ensemble of them."""
+  return 100 * trainer.entity_f1(
+      tf.function(lambda inputs, mask: model_lib.tag_ids(models, inputs,
+                                                         mask),
+                  reduce_retracing=True), evaluation, tag_names)
 
 
 def main(argv=None):

@@ -65,6 +65,20 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
   return ds.map(split).prefetch(tf.data.AUTOTUNE)
 
 
+def entity_f1(tag, data: tf.data.Dataset, tag_names: List[str]) -> float:
+  """Entity F1 (0..1, conlleval semantics) of ``tag(inputs, mask)``, which
+  returns tag ids [batch, time], over the batches of ``dataset``."""
+  names = np.array(tag_names)
+  gold, predicted = [], []
+  for inputs, tags, weights in data:
+    best = tag(inputs, tf.greater(weights, 0)).numpy()
+    lengths = weights.numpy().sum(axis=1).astype(int)
+    for g, p, n in zip(tags.numpy(), best, lengths):
+      gold.append(names[g[:n]])
+      predicted.append(names[p[:n]])
+  return entity_metrics.score(gold, predicted)['f1']
+
+
 class EntityF1(keras.callbacks.Callback):
   """Adds ``val_f1`` (entity F1, conlleval semantics) to each epoch's logs,
   so that early stopping keeps the weights that tag entities best, not the
@@ -72,8 +86,7 @@ class EntityF1(keras.callbacks.Callback):
 
   def __init__(self, data: tf.data.Dataset, tag_names: List[str]):
     super().__init__()
-    self.data = data
-    self.tag_names = np.array(tag_names)
+    self.data, self.tag_names = data, tag_names
     self._tag = None
 
   def on_epoch_end(self, epoch, logs=None):
@@ -81,14 +94,7 @@ class EntityF1(keras.callbacks.Callback):
       self._tag = tf.function(
           lambda inputs, mask: model_lib.tag_ids([self.model], inputs, mask),
           reduce_retracing=True)
-    gold, predicted = [], []
-    for inputs, tags, weights in self.data:
-      best = self._tag(inputs, tf.greater(weights, 0)).numpy()
-      lengths = weights.numpy().sum(axis=1).astype(int)
-      for g, p, n in zip(tags.numpy(), best, lengths):
-        gold.append(self.tag_names[g[:n]])
-        predicted.append(self.tag_names[p[:n]])
-    f1 = entity_metrics.score(gold, predicted)['f1']
+    f1 = entity_f1(self._tag, self.data, self.tag_names)
     if logs is not None:
       logs['val_f1'] = f1
     logging.info('Trainer: epoch %d loss %.4f eval entity F1 %.4f',
