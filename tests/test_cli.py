@@ -122,3 +122,18 @@ def test_the_epoch_cap_follows_the_ensemble_unless_given(tmp_path):
   assert from_json(TrainerConfig, to_json(ensemble)).epochs == 10
   with pytest.raises(ValueError, match='epochs'):
     TrainerConfig(epochs=-1)
+
+
+def test_public_vectors_alone_train_one_tagger_unless_told(tmp_path):
+  train, vectors = tmp_path / 'a.conll', tmp_path / 'v.txt'
+  train.write_text('x O\n')
+  vectors.write_text('1 2\nx 0.5 0.5\n')
+  base = ('--train', str(train), '--eval', str(train), '--output',
+          str(tmp_path / 'o'), '--pretrained-vectors', str(vectors))
+  alone = cli.config_from_args(_args(*base)).trainer
+  assert (alone.ensemble, alone.epochs) == (1, 17)
+  told = cli.config_from_args(_args(*base, '--ensemble', '3')).trainer
+  assert (told.ensemble, told.epochs) == (3, 10)
+  stacked = cli.config_from_args(_args(*base, '--embedding',
+                                       'stacked')).trainer
+  assert stacked.ensemble == 3
