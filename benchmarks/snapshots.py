@@ -32,12 +32,11 @@ from typing import List
 import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_transform as tft
 
 from benchmarks.common import parse_settings
 from benchmarks.early_stopping import replay
-from benchmarks.tagger_sweep import _one
-from models import embedding_files, features, trainer
+from benchmarks.tagger_sweep import finished_run
+from models import trainer
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 
@@ -81,16 +80,7 @@ def main(argv=None):
   p.add_argument('--no-train', action='store_true')
   args = p.parse_args(argv)
   settings = parse_settings(args.set)
-  root = os.path.join(args.run, 'pipeline_root')
-  tft_output = tft.TFTransformOutput(_one(root, 'NerTransform',
-                                          'transform_graph'))
-  examples = _one(root, 'NerTransform', 'transformed_examples')
-  tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
-      features.TAG_VOCAB)]
-  matrix = embedding_files.load_matrix(_one(root, 'EmbeddingGen',
-                                            'embedding'))
-  num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
-  spec = tft_output.transformed_feature_spec()
+  examples, tag_names, matrix, num_chars, spec = finished_run(args.run)
   evaluation = trainer.dataset([os.path.join(examples, 'Split-eval', '*')],
                                spec, 32, False)
   results = {}

@@ -34,6 +34,22 @@ def _one(root: str, component: str, channel: str) -> str:
   return found
 
 
+def finished_run(run: str):
+  """What a finished run's Transform and EmbeddingGen left, for training
+  taggers on: the transformed examples' folder, the tag names, the
+  embedding matrix, the number of character ids and the feature spec."""
+  root = os.path.join(run, 'pipeline_root')
+  tft_output = tft.TFTransformOutput(_one(root, 'NerTransform',
+                                          'transform_graph'))
+  tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
+      features.TAG_VOCAB)]
+  return (_one(root, 'NerTransform', 'transformed_examples'), tag_names,
+          embedding_files.load_matrix(_one(root, 'EmbeddingGen',
+                                           'embedding')),
+          tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2,
+          tft_output.transformed_feature_spec())
+
+
 def main(argv=None):
   p = argparse.ArgumentParser(description=__doc__,
                               formatter_class=argparse.RawTextHelpFormatter)
@@ -44,16 +60,7 @@ def main(argv=None):
   p.add_argument('--output', default='', help='JSON file for the results')
   args = p.parse_args(argv)
   settings = parse_settings(args.set)
-  root = os.path.join(args.run, 'pipeline_root')
-  tft_output = tft.TFTransformOutput(_one(root, 'NerTransform',
-                                          'transform_graph'))
-  examples = _one(root, 'NerTransform', 'transformed_examples')
-  tag_names = [t.decode() for t in tft_output.vocabulary_by_name(
-      features.TAG_VOCAB)]
-  embedding_uri = _one(root, 'EmbeddingGen', 'embedding')
-  matrix = embedding_files.load_matrix(embedding_uri)
-  num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
-  spec = tft_output.transformed_feature_spec()
+  examples, tag_names, matrix, num_chars, spec = finished_run(args.run)
   results = []
   for seed in args.seeds:
     # from_dict names the known fields when a --set name is not one.
