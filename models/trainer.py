@@ -67,7 +67,7 @@ def dataset(file_patterns: List[str], feature_spec, batch_size: int,
 
 def entity_f1(tag, data: tf.data.Dataset, tag_names: List[str]) -> float:
   """Entity F1 (0..1, conlleval semantics) of ``tag(inputs, mask)``, which
-  returns tag ids [batch, time], over the batches of ``dataset``."""
+  returns tag ids [batch, time], over ``data`` (batches of ``dataset``)."""
   names = np.array(tag_names)
   gold, predicted = [], []
   for inputs, tags, weights in data:
