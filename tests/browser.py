@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -104,10 +105,14 @@ def visit(path: str, width: int = 1200) -> Dict[str, List]:
   """Loads the file in a fresh headless Chromium; returns console_errors,
   exceptions, requests (URLs), images (src, complete, width) and
   screenshot (PNG bytes of the whole page)."""
-  with tempfile.TemporaryDirectory() as profile:
+  # Chromium's helper processes may still be writing to the profile as it
+  # is removed: they are killed with it (their own process group), and what
+  # one of them left a moment later is not an error of the page.
+  with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
     proc = subprocess.Popen(
         [chromium(), *_FLAGS, f'--user-data-dir={profile}', 'about:blank'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
     try:
       for line in proc.stderr:  # Chromium names its DevTools socket here
         found = re.search(r'DevTools listening on (ws://\S+)', line)
@@ -120,5 +125,8 @@ def visit(path: str, width: int = 1200) -> Dict[str, List]:
       return asyncio.run(_visit(found.group(1),
                                 'file://' + os.path.abspath(path), width))
     finally:
-      proc.kill()
+      try:
+        os.killpg(proc.pid, signal.SIGKILL)
+      except ProcessLookupError:
+        pass
       proc.wait(timeout=30)
