@@ -14,7 +14,7 @@ import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from models import atomic, checkpoints, embedding_files, entity_metrics
-from models import export, features, mentions
+from models import export, features, member_processes, mentions
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
 from models.preprocessing import MAX_WORD_CHARS
@@ -84,9 +84,10 @@ class EntityF1(keras.callbacks.Callback):
   so that early stopping keeps the weights that tag entities best, not the
   ones with the lowest per-token loss."""
 
-  def __init__(self, data: tf.data.Dataset, tag_names: List[str]):
+  def __init__(self, data: tf.data.Dataset, tag_names: List[str],
+               member: int = 0):
     super().__init__()
-    self.data, self.tag_names = data, tag_names
+    self.data, self.tag_names, self.member = data, tag_names, member
     self._tag = None
 
   def on_epoch_end(self, epoch, logs=None):
@@ -97,8 +98,8 @@ class EntityF1(keras.callbacks.Callback):
     f1 = entity_f1(self._tag, self.data, self.tag_names)
     if logs is not None:
       logs['val_f1'] = f1
-    logging.info('Trainer: epoch %d loss %.4f eval entity F1 %.4f',
-                 epoch + 1, float((logs or {}).get('loss', float('nan'))), f1)
+    logging.info('Trainer: tagger %d epoch %d loss %.4f eval entity F1 %.4f',
+                 self.member + 1, epoch + 1, float((logs or {}).get('loss', float('nan'))), f1)
 
 
 class PlateauSchedule(keras.callbacks.Callback):
@@ -143,8 +144,6 @@ class PlateauSchedule(keras.callbacks.Callback):
 
   def on_train_end(self, logs=None):
     if self.best_weights is not None:
-      logging.info('Trainer: restoring epoch %d (eval entity F1 %.4f)',
-                   self.best_epoch + 1, self.best)
       self.model.set_weights(self.best_weights)
 
 
@@ -184,14 +183,14 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
   if state is not None:
     checkpoints.restore(model, state)
     model.optimizer.learning_rate.assign(state['learning_rate'])
-    logging.info('Trainer: member %d resumes after epoch %d', member,
+    logging.info('Trainer: tagger %d resumes after epoch %d', member + 1,
                  state['epochs_done'])
     if state['finished']:
       model.set_weights(state['weights'])
       return model, state['history'], state['epochs_done']
   schedule = PlateauSchedule(config.patience, config.lr_decay, resume=state)
   history = dict(state['history']) if state else {}
-  callbacks = [EntityF1(evaluation, tag_names), schedule,
+  callbacks = [EntityF1(evaluation, tag_names, member), schedule,
                EpochCheckpoint(checkpoint_root, member, schedule, history),
                keras.callbacks.TensorBoard(log_dir=log_dir), *callbacks]
   done = state['epochs_done'] if state else 0
@@ -202,6 +201,12 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
               callbacks=callbacks, verbose=2)
   elif schedule.best_weights is not None:
     model.set_weights(schedule.best_weights)
+  f1s = history.get('val_f1', [0.0])
+  kept = schedule.best_epoch if schedule.best_weights is not None else (
+      len(f1s) - 1)
+  logging.info('Trainer: tagger %d stopped after %d epochs, keeps epoch %d '
+               '(eval entity F1 %.4f)', member + 1, len(f1s), kept + 1,
+               f1s[kept])
   checkpoints.save(checkpoint_root, member, model, {
       'epochs_done': len(history.get('loss', [])), 'finished': True,
       'learning_rate': float(model.optimizer.learning_rate.numpy()),
@@ -209,53 +214,123 @@ def fit_one(config: TrainerConfig, matrix: np.ndarray, num_tags: int,
   return model, history, done
 
 
+@dataclasses.dataclass(frozen=True)
+class Job:
+  """What training the taggers needs, as plain values, so that a worker
+  process (``models.member_processes``) can rebuild the rest."""
+  config: dict  # TrainerConfig's fields
+  train_files: List[str]
+  eval_files: List[str]
+  transform_output: str
+  embedding_uri: str
+  model_run_dir: str
+  checkpoint_root: str
+
+
+class Inputs:
+  """The Transform output, tag names, embedding matrix and character count
+  of a Job, loaded once per process."""
+
+  def __init__(self, job: Job):
+    self.tft_output = tft.TFTransformOutput(job.transform_output)
+    tags = self.tft_output.vocabulary_by_name(features.TAG_VOCAB)
+    self.tag_names = [t.decode() if isinstance(t, bytes) else t for t in tags]
+    if self.tag_names[0] != 'O':
+      raise ValueError(f"the most frequent training tag is "
+                       f"{self.tag_names[0]!r}, not 'O': is the tag column "
+                       "the last one?")
+    self.matrix = embedding_files.load_matrix(job.embedding_uri)
+    self.num_chars = self.tft_output.vocabulary_size_by_name(
+        features.CHAR_VOCAB) + 2
+
+
+def member_config(job: Job, member: int) -> TrainerConfig:
+  config = from_dict(TrainerConfig, job.config)
+  return dataclasses.replace(config, seed=config.seed + member)
+
+
+def train_member(job: Job, member: int, inputs: Optional[Inputs] = None):
+  """Trains (or resumes, or loads when finished) one member: its seed sets
+  its weights, dropout and the order and replacements of its data, so a
+  member is the same whichever process trains it."""
+  inputs = inputs or Inputs(job)
+  config = member_config(job, member)
+  spec = inputs.tft_output.transformed_feature_spec()
+  train = dataset(job.train_files, spec, config.batch_size, True,
+                  config.seed, config.mention_replace, inputs.tag_names)
+  evaluation = dataset(job.eval_files, spec, config.batch_size, False)
+  return fit_one(config, inputs.matrix, len(inputs.tag_names),
+                 inputs.num_chars, train, evaluation, inputs.tag_names,
+                 os.path.join(job.model_run_dir, f'member-{member}'),
+                 job.checkpoint_root, member)
+
+
+def load_finished(job: Job, member: int, inputs: Inputs):
+  """A member a worker process trained, from its final checkpoint."""
+  state = checkpoints.load(job.checkpoint_root, member)
+  if state is None or not state['finished']:
+    raise RuntimeError(f'tagger {member + 1}: its worker ended without a '
+                       f'final checkpoint in {job.checkpoint_root}')
+  model = model_lib.build_model(inputs.matrix, len(inputs.tag_names),
+                                inputs.num_chars, member_config(job, member))
+  model.set_weights(state['weights'])
+  return model, state['history']
+
+
 def run_fn(fn_args: FnArgs) -> None:
   custom = dict(fn_args.custom_config or {})
   embedding_uri = custom.pop(embedding_files.URI_KEY)
   config = from_dict(TrainerConfig, custom)
-  tft_output = tft.TFTransformOutput(fn_args.transform_output)
-  tag_names = tft_output.vocabulary_by_name(features.TAG_VOCAB)
-  tag_names = [t.decode() if isinstance(t, bytes) else t for t in tag_names]
-  if tag_names[0] != 'O':
-    raise ValueError(f"the most frequent training tag is {tag_names[0]!r}, "
-                     "not 'O': is the tag column the last one?")
-  matrix = embedding_files.load_matrix(embedding_uri)
+  job = Job(
+      config=dataclasses.asdict(config),
+      train_files=list(fn_args.train_files),
+      eval_files=list(fn_args.eval_files),
+      transform_output=fn_args.transform_output, embedding_uri=embedding_uri,
+      model_run_dir=fn_args.model_run_dir,
+      # Keyed by what training depends on, beside the executions' outputs,
+      # so that the rerun of a killed run finds it.
+      checkpoint_root=checkpoints.folder(
+          os.path.join(os.path.dirname(os.path.dirname(
+              fn_args.model_run_dir)), '.checkpoints'),
+          {'train': sorted(fn_args.train_files),
+           'eval': sorted(fn_args.eval_files),
+           'transform': fn_args.transform_output,
+           'config': fn_args.custom_config}))
+  inputs = Inputs(job)
   logging.info('Trainer: %d embedding rows x %d, %d tags, %s embeddings',
-               matrix.shape[0], matrix.shape[1], len(tag_names),
+               inputs.matrix.shape[0], inputs.matrix.shape[1],
+               len(inputs.tag_names),
                'static' if config.static_embeddings else 'fine-tuned')
-  spec = tft_output.transformed_feature_spec()
-  train = dataset(fn_args.train_files, spec, config.batch_size, True,
-                  config.seed, config.mention_replace, tag_names)
-  evaluation = dataset(fn_args.eval_files, spec, config.batch_size, False)
-  num_chars = tft_output.vocabulary_size_by_name(features.CHAR_VOCAB) + 2
-  # Keyed by what training depends on, beside the executions' outputs, so
-  # that the rerun of a killed run finds it.
-  checkpoint_root = checkpoints.folder(
-      os.path.join(os.path.dirname(os.path.dirname(fn_args.model_run_dir)),
-                   '.checkpoints'),
-      {'train': sorted(fn_args.train_files), 'eval': sorted(
-          fn_args.eval_files), 'transform': fn_args.transform_output,
-       'config': fn_args.custom_config})
   started = time.time()
+  plan = member_processes.plan(config.ensemble)
   models, members = [], []
+  if plan:
+    workers, threads = plan
+    logging.info('Trainer: %d taggers at once, in %d worker processes of %d '
+                 'thread(s)', config.ensemble, workers, threads)
+    resumed = member_processes.train(job, range(config.ensemble), workers,
+                                     threads)
   for member in range(config.ensemble):
-    model, history, resumed = fit_one(
-        dataclasses.replace(config, seed=config.seed + member), matrix,
-        len(tag_names), num_chars, train, evaluation, tag_names,
-        os.path.join(fn_args.model_run_dir, f'member-{member}'),
-        checkpoint_root, member)
+    if plan:
+      model, history = load_finished(job, member, inputs)
+      done = resumed[member]
+    else:
+      model, history, done = train_member(job, member, inputs)
     models.append(model)
     members.append({'seed': config.seed + member,
                     'epochs_run': len(history['loss']),
                     'best_val_f1': max(history['val_f1']),
-                    'resumed_after_epoch': resumed,
+                    'resumed_after_epoch': done,
                     'history': history})
   seconds = time.time() - started
   epochs_run = sum(m['epochs_run'] for m in members)
-  tokens = int(sum(float(tf.reduce_sum(w)) for _, _, w in train))
+  spec = inputs.tft_output.transformed_feature_spec()
+  tokens = int(sum(float(tf.reduce_sum(w)) for _, _, w in dataset(
+      job.train_files, spec, config.batch_size, False)))
   stats = {'epochs_run': epochs_run, 'train_seconds': round(seconds, 1),
            'train_tokens_per_epoch': tokens,
            'train_tokens_per_second': round(tokens * epochs_run / seconds),
+           'worker_processes': plan[0] if plan else 0,
            'members': members}
   tf.io.gfile.makedirs(fn_args.model_run_dir)
   atomic.write(os.path.join(fn_args.model_run_dir, TRAINING_STATS_FILE),
@@ -263,6 +338,7 @@ def run_fn(fn_args: FnArgs) -> None:
   logging.info('Trainer: %d tagger(s), %d epochs in %.0f s, %d tokens/s',
                len(models), epochs_run, seconds,
                stats['train_tokens_per_second'])
-  export.export(models, tft_output, tag_names, fn_args.serving_model_dir)
+  export.export(models, inputs.tft_output, inputs.tag_names,
+                fn_args.serving_model_dir)
   logging.info('Trainer: exported to %s', fn_args.serving_model_dir)
-  checkpoints.remove(checkpoint_root)
+  checkpoints.remove(job.checkpoint_root)

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import time
-from typing import Dict, Iterator, List, TextIO
+from typing import Dict, Iterator, List, Optional, TextIO
 
 RUN_LOG = 'run.log'
 
@@ -34,7 +34,7 @@ class _Progress(logging.Handler):
     self.terminal = terminal if _is_tty(terminal) else None
     self.bar = None
     self.started: Dict[str, float] = {}
-    self.taggers = 0
+    self.cap: Optional[int] = None  # the epoch cap of the taggers' bar
 
   def _open_bar(self, total: int, label: str, unit: str = 'epoch') -> None:
     self._close_bar()
@@ -53,6 +53,7 @@ class _Progress(logging.Handler):
     if self.bar is not None:
       self.bar.close()
       self.bar = None
+    self.cap = None
 
   def emit(self, record: logging.LogRecord) -> None:
     msg = record.msg if isinstance(record.msg, str) else ''
@@ -61,12 +62,18 @@ class _Progress(logging.Handler):
     elif msg.startswith('EPOCH %i: training on') and self.bar is not None:
       self.bar.update(1)
     elif msg == 'Trainer: tagger %d of %d, at most %d epochs':
-      self._open_bar(record.args[2], f'    tagger {record.args[0]} of '
-                     f'{record.args[1]}')
-    elif msg == 'Trainer: epoch %d loss %.4f eval entity F1 %.4f' and (
-        self.bar):
-      self.bar.set_postfix_str(f'loss {record.args[1]:.3f}, eval F1 '
-                               f'{100 * record.args[2]:.2f}', refresh=False)
+      # One bar for all the taggers, which may train at once: as many
+      # steps as their epoch caps, fewer as each stops early.
+      if self.cap is None:
+        _, count, cap = record.args
+        self._open_bar(count * cap, '    tagger 1 of 1' if count == 1
+                       else f'    {count} taggers')
+        self.cap = cap
+    elif msg == ('Trainer: tagger %d epoch %d loss %.4f eval entity F1 %.4f'
+                 ) and self.bar:
+      tagger, _, loss, f1 = record.args
+      self.bar.set_postfix_str(f'tagger {tagger}: loss {loss:.3f}, eval F1 '
+                               f'{100 * f1:.2f}', refresh=False)
       self.bar.update(1)
     elif msg == 'NerEvaluator: tagging %d sentences with %s':
       self._open_bar(record.args[0], '    evaluation', 'sentence')
@@ -79,15 +86,26 @@ class _Progress(logging.Handler):
       self._close_bar()
       took = time.time() - self.started.get(record.args[0], time.time())
       self.say(f'  {record.args[0]} done in {_elapsed(took)}')
-    elif msg.startswith('Trainer: restoring epoch'):
-      self._close_bar()
-      self.taggers += 1
-      epoch, f1 = record.args
-      self.say(f'    tagger {self.taggers}: best eval entity F1 '
-               f'{100 * f1:.2f} at epoch {epoch}')
-    elif msg.startswith('Trainer: member %d resumes'):
-      self.say(f'    tagger {record.args[0] + 1} resumes after epoch '
-               f'{record.args[1]} (a killed run\'s checkpoint)')
+    elif msg.startswith('Trainer: tagger %d stopped after %d epochs'):
+      tagger, epochs, kept, f1 = record.args
+      if self.bar is not None and self.cap:
+        self.bar.total -= max(0, self.cap - epochs)
+      self._say(f'    tagger {tagger}: best eval entity F1 {100 * f1:.2f} '
+                f'at epoch {kept}')
+    elif msg == 'Trainer: tagger %d resumes after epoch %d':
+      if self.bar is not None:
+        self.bar.update(record.args[1])
+      self._say(f'    tagger {record.args[0]} resumes after epoch '
+                f'{record.args[1]} (a killed run\'s checkpoint)')
+
+  def _say(self, line: str) -> None:
+    """A line above the bar, which is drawn again below it."""
+    if self.bar is None:
+      self.say(line)
+      return
+    self.bar.clear()
+    self.say(line)
+    self.bar.refresh()
 
 
 class Console:

@@ -22,11 +22,19 @@ def _feed(handler):
   log.setLevel(logging.INFO)
   try:
     log.info('Component %s is running.', 'NerTrainer')
-    log.info('Trainer: tagger %d of %d, at most %d epochs', 1, 2, 15)
+    # Two taggers trained at once (models.member_processes): their
+    # records interleave. Tagger 2 resumes a killed run's epoch 1.
+    for tagger in (1, 2):
+      log.info('Trainer: tagger %d of %d, at most %d epochs', tagger, 2, 15)
+    log.info('Trainer: tagger %d resumes after epoch %d', 2, 1)
     for epoch, f1 in ((1, 0.5), (2, 0.75)):
-      log.info('Trainer: epoch %d loss %.4f eval entity F1 %.4f', epoch,
-               3.0 / epoch, f1)
-    log.info('Trainer: restoring epoch %d (eval entity F1 %.4f)', 2, 0.75)
+      for tagger in (2, 1)[epoch == 1:]:
+        log.info('Trainer: tagger %d epoch %d loss %.4f eval entity F1 %.4f',
+                 tagger, epoch, 3.0 / epoch, f1 - tagger / 100)
+    log.info('Trainer: tagger %d stopped after %d epochs, keeps epoch %d '
+             '(eval entity F1 %.4f)', 1, 2, 2, 0.74)
+    log.info('Trainer: tagger %d stopped after %d epochs, keeps epoch %d '
+             '(eval entity F1 %.4f)', 2, 2, 1, 0.48)
     log.info('Component %s is finished.', 'NerTrainer')
     log.info('NerEvaluator: tagging %d sentences with %s', 300, '/m')
     for done in (256, 300):
@@ -39,19 +47,25 @@ def test_plain_lines_when_not_a_terminal():
   lines = []
   _feed(console._Progress(lines.append, io.StringIO()))
   assert lines[0] == '  NerTrainer ...'
-  assert lines[1] == '    tagger 1: best eval entity F1 75.00 at epoch 2'
-  assert lines[2].startswith('  NerTrainer done in ')
-  assert len(lines) == 3
+  assert lines[1:4] == [
+      "    tagger 2 resumes after epoch 1 (a killed run's checkpoint)",
+      '    tagger 1: best eval entity F1 74.00 at epoch 2',
+      '    tagger 2: best eval entity F1 48.00 at epoch 1']
+  assert lines[4].startswith('  NerTrainer done in ')
+  assert len(lines) == 5
 
 
 def test_a_terminal_gets_a_progress_bar_with_the_eval_f1():
   terminal, lines = _Terminal(), []
   _feed(console._Progress(lines.append, terminal))
   drawn = terminal.getvalue()
-  assert 'tagger 1 of 2' in drawn and '2/15' in drawn
-  assert 'loss 1.500, eval F1 75.00' in drawn
+  # One bar for both taggers: 2 x 15 epochs at most, the resumed epoch
+  # counted, and fewer once a tagger stops early (after 2 of 15).
+  assert '2 taggers' in drawn and '1/30' in drawn and '4/30' in drawn
+  assert '4/17' in drawn and '4/4' in drawn
+  assert 'tagger 1: loss 1.500' in drawn
   assert 'evaluation' in drawn and '300/300' in drawn
-  assert len(lines) == 3  # the same lines; the bar is gone when done
+  assert len(lines) == 5  # the same lines; the bar is gone when done
 
 
 _RUN = r'''

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import List
 
 import numpy as np
 import pytest
@@ -669,11 +670,34 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path, monkeypatch):
     live.wait(timeout=60)
 
 
+def _children(pid: int) -> List[int]:
+  """The live processes whose parent is ``pid`` (from /proc)."""
+  found = []
+  for entry in os.listdir('/proc'):
+    try:
+      with open(f'/proc/{entry}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
+      continue
+    if fields[0] != 'Z' and int(fields[1]) == pid:
+      found.append(int(entry))
+  return found
+
+
+def _alive(pid: int) -> bool:
+  try:
+    with open(f'/proc/{pid}/stat') as f:
+      return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+  except OSError:
+    return False
+
+
 def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
     tmp_path):
-  # SIGKILL (the OOM killer, a lost machine) in the middle of the Trainer's
-  # second member: the rerun reuses the finished steps, marks the killed
-  # execution CANCELED, and trains on from the last finished epoch.
+  # SIGKILL (the OOM killer, a lost machine) of the run's process while its
+  # two taggers train side by side in worker processes: the workers die
+  # with it, and the rerun reuses the finished steps, marks the killed
+  # execution CANCELED, and trains each tagger on from its last epoch.
   paths = _small_data(tmp_path / 'data')
   out = tmp_path / 'out'
   argv = [sys.executable, '-m', 'pipeline.cli', 'run', '--train',
@@ -688,11 +712,30 @@ def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
   checkpoints = out / 'pipeline_root' / 'NerTrainer' / '.checkpoints'
   deadline = time.time() + 900
   try:
-    while not list(checkpoints.glob('*/member-1/state.json')):
+    while not all(list(checkpoints.glob(f'*/member-{m}/state.json'))
+                  for m in (0, 1)):
       assert proc.poll() is None and time.time() < deadline
       time.sleep(0.1)
+    workers = [pid for pid in _children(proc.pid)
+               if b'spawn_main' in open(f'/proc/{pid}/cmdline', 'rb').read()]
+    assert len(workers) >= 2, 'the taggers train in worker processes'
+    os.kill(proc.pid, signal.SIGKILL)  # the run's process alone
+    proc.wait(timeout=60)
+    states = lambda: [p.read_text() for p in sorted(
+        checkpoints.glob('*/member-*/state.json'))]
+    at_kill = states()
+    deadline = time.time() + 30
+    while any(_alive(pid) for pid in workers) and time.time() < deadline:
+      time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), 'orphaned workers'
+    # An orphan would have saved at least one more epoch, or its last.
+    time.sleep(2)
+    assert states() == at_kill
   finally:
-    os.killpg(proc.pid, signal.SIGKILL)
+    try:
+      os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # nothing of the run left
+      pass
     proc.wait(timeout=60)
   metadata_path = str(out / 'metadata.sqlite')
   assert 'NerTrainer' in {e.type.rsplit('.', 1)[-1]
@@ -712,7 +755,8 @@ def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
   for component in ('ConllExampleGen', 'NerTrainer', 'NerEvaluator',
                     'Pusher'):
     assert f'  {component} done in ' in rerun.stdout, terminal
-  assert 'tagger 2 resumes after epoch' in rerun.stdout
+  for tagger in (1, 2):
+    assert f'tagger {tagger} resumes after epoch' in rerun.stdout
   assert rerun.stdout.splitlines()[-1].startswith(
       'ner-pipeline: eval entity F1 ')
   with open(out / 'run.log') as f:
@@ -722,13 +766,14 @@ def test_a_run_killed_while_training_finishes_on_rerun_from_its_epochs(
   stats = json.load(open(os.path.join(
       _latest(str(out / 'pipeline_root'), 'NerTrainer', 'model_run'),
       'training_stats.json')))
-  first, second = stats['members']
-  assert first['resumed_after_epoch'] == first['epochs_run'] == 8
-  assert 1 <= second['resumed_after_epoch'] < second['epochs_run'] == 8
-  assert len(second['history']['val_f1']) == 8
+  assert stats['worker_processes'] == 2
+  for member in stats['members']:
+    assert 1 <= member['resumed_after_epoch'] <= member['epochs_run'] == 8
+    assert len(member['history']['val_f1']) == 8
   assert json.load(open(out / 'last_run.json'))['pushed']
   assert not any(checkpoints.iterdir())  # removed once exported
   # The report the run wrote: its training table shows the resumed taggers.
   assert f"  report: {out / 'report.html'}" in rerun.stdout
   members = _report_tables(out / 'report.html')['members'][1:]
-  assert [r[-1] for r in members] == ['8', str(second['resumed_after_epoch'])]
+  assert [r[-1] for r in members] == [str(m['resumed_after_epoch'])
+                                      for m in stats['members']]
