@@ -40,6 +40,27 @@ def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
           'single_sentence_tokens': round(statistics.mean(map(len, single)), 1)}
 
 
+def _peak_memory(run: subprocess.Popen, every: float = 0.5) -> int:
+  """Waits for ``run``; returns the largest resident memory (bytes) of it
+  and its descendants together (the Trainer's worker processes among
+  them), sampled every ``every`` seconds."""
+  import psutil  # pylint: disable=g-import-not-at-top
+  peak, top = 0, psutil.Process(run.pid)
+  while run.poll() is None:
+    total = 0
+    try:
+      for process in [top, *top.children(recursive=True)]:
+        try:
+          total += process.memory_info().rss
+        except psutil.Error:  # ended meanwhile
+          pass
+    except psutil.Error:
+      pass
+    peak = max(peak, total)
+    time.sleep(every)
+  return peak
+
+
 def test_scores(model_dir, path, encoding):
   """Entity F1 of the pushed model on a held-out file (never used to select)."""
   from models import conll, entity_metrics
@@ -97,15 +118,16 @@ def main(argv=None):
                        os.path.basename(args.output) + '.log')
     os.makedirs(os.path.dirname(log), exist_ok=True)
     with open(log, 'w') as f:
-      code = subprocess.call(command, stdout=f, stderr=subprocess.STDOUT,
+      run = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT,
                              cwd=ROOT)
-    if code:
-      print(f'benchmark: the run failed (exit {code}); see {log}')
-      return code
+      peak = _peak_memory(run)
+    if run.returncode:
+      print(f'benchmark: the run failed (exit {run.returncode}); see {log}')
+      return run.returncode
     measured = {'command': ' '.join(command),
                 'wall_seconds': round(time.time() - started, 1),
-                'peak_memory_mb': round(resource.getrusage(
-                    resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
+                'peak_memory_mb': round(max(peak, resource.getrusage(
+                    resource.RUSAGE_CHILDREN).ru_maxrss * 1024) / 2**20)}
   with open(os.path.join(args.output, 'last_run.json')) as f:
     run = json.load(f)
   root = os.path.join(args.output, 'pipeline_root')

@@ -7,9 +7,16 @@ Builds the model as the Trainer does (``model.build_model``, a vocabulary of
 ``--vocab`` random vectors), trains one epoch to trace the step functions,
 then times a second epoch and prints its seconds and tokens/s. ``--set``
 takes TrainerConfig fields as name=JSON value, as ``tagger_sweep`` does.
+``--threads`` limits TensorFlow's threads; ``--side-by-side N`` runs N such
+processes at once and prints each one's epoch and the time per tagger-epoch
+(what ``models.member_processes`` relies on).
+
+  python -m benchmarks.step_benchmark --side-by-side 3 --threads 1
 """
 
 import argparse
+import re
+import subprocess
 import sys
 import time
 
@@ -57,7 +64,17 @@ def main(argv=None):
   p.add_argument('--set', nargs='*', default=[], metavar='NAME=VALUE')
   p.add_argument('--sentences', type=int, default=6400)
   p.add_argument('--vocab', type=int, default=45000)
+  p.add_argument('--threads', type=int, default=0,
+                 help="TensorFlow's intra- and inter-op threads (0: its own "
+                 'choice, one per core)')
+  p.add_argument('--side-by-side', type=int, default=1, metavar='N',
+                 help='run N of these processes at once')
   args = p.parse_args(argv)
+  if args.side_by_side > 1:
+    return _side_by_side(args)
+  if args.threads:
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
   config = from_dict(TrainerConfig, parse_settings(args.set))
   num_tags, num_chars = 17, 80  # BIOES over 4 types; CoNLL's characters
   matrix = np.random.RandomState(0).normal(
@@ -70,8 +87,30 @@ def main(argv=None):
   model.fit(data, epochs=1, verbose=0)
   seconds = time.perf_counter() - started
   settings = ' '.join(args.set) or 'defaults'
-  print(f'step_benchmark: {settings}: {seconds:.2f} s for {tokens} tokens '
-        f'({tokens / seconds:,.0f} tokens/s)')
+  threads = f', {args.threads} thread(s)' if args.threads else ''
+  print(f'step_benchmark: {settings}{threads}: {seconds:.2f} s for {tokens} '
+        f'tokens ({tokens / seconds:,.0f} tokens/s)')
+  return 0
+
+
+def _side_by_side(args) -> int:
+  argv = [sys.executable, '-m', 'benchmarks.step_benchmark', '--sentences',
+          str(args.sentences), '--vocab', str(args.vocab), '--threads',
+          str(args.threads), '--set', *args.set]
+  runs = [subprocess.Popen(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+          for _ in range(args.side_by_side)]
+  seconds = []
+  for run in runs:
+    out, _ = run.communicate()
+    if run.returncode:
+      raise RuntimeError(f'a step_benchmark process failed: {out}')
+    line = out.strip().splitlines()[-1]
+    print(line)
+    seconds.append(float(re.search(r': ([0-9.]+) s for ', line).group(1)))
+  print(f'step_benchmark: {len(runs)} side by side: '
+        f'{max(seconds):.2f} s for all, {max(seconds) / len(runs):.2f} s '
+        'per tagger-epoch')
   return 0
 
 

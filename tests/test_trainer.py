@@ -92,6 +92,21 @@ def test_step_benchmark_times_an_epoch_of_synthetic_batches(capsys):
   assert 'tokens/s' in line
 
 
+def test_step_benchmark_runs_taggers_side_by_side(capsys):
+  from benchmarks import step_benchmark
+  assert step_benchmark.main(['--sentences', '64', '--vocab', '300',
+                              '--threads', '1', '--side-by-side', '2',
+                              '--set', 'lstm_units=4', 'char_filters=3']) == 0
+  lines = capsys.readouterr().out.strip().splitlines()
+  assert len(lines) == 3
+  for line in lines[:2]:  # each process's epoch, with one thread
+    assert line.startswith('step_benchmark: lstm_units=4 char_filters=3, '
+                           '1 thread(s): ')
+  slowest = max(float(l.split(': ')[2].split(' s ')[0]) for l in lines[:2])
+  assert lines[2] == (f'step_benchmark: 2 side by side: {slowest:.2f} s for '
+                      f'all, {slowest / 2:.2f} s per tagger-epoch')
+
+
 class _Killed(Exception):
   """Stands for the SIGKILL of test_pipeline's kill-and-rerun test."""
 
