@@ -21,7 +21,8 @@ from pipeline.outputs import latest_execution
 def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
   """Tokens/s tagging all sentences in batches, and the median latency of
   one ~15-token sentence, both through the tag_tokens signature."""
-  from serving import inference  # pylint: disable=g-import-not-at-top
+  from serving import inference, threads  # pylint: disable=g-import-not-at-top
+  tuned = threads.for_tagging()  # as `ner-pipeline tag` and `serve` do
   tag = inference.load_tagger(model_dir, batch_size=batch_size)
   tag(sentences[:batch_size])  # warm-up: traces the function
   tokens = sum(len(s) for s in sentences)
@@ -35,7 +36,9 @@ def inference_speed(model_dir, sentences, batch_size=256, repeats=200):
     t0 = time.perf_counter()
     tag([s])
     latencies.append(1000 * (time.perf_counter() - t0))
-  return {'inference_tokens_per_second': round(throughput),
+  return {'inference_threads': (f'1 per operation, {threads.cores()} at '
+                                'once' if tuned else "TensorFlow's default"),
+          'inference_tokens_per_second': round(throughput),
           'single_sentence_ms_median': round(statistics.median(latencies), 2),
           'single_sentence_tokens': round(statistics.mean(map(len, single)), 1)}
 

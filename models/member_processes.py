@@ -1,10 +1,11 @@
 """An ensemble's taggers trained at once, one worker process each.
 
 On a CPU one tagger's training steps are too small to keep two cores busy:
-measured on 2 cores (docs/benchmarks.md, "Taggers side by side"), an epoch
-took 21 s with two threads and 27 s with one, two one-thread taggers side by
-side 28 s each and three 44 s each. So an ensemble trains its taggers at
-once, each in a fresh process (spawned: TensorFlow does not survive a
+measured on 2 cores (docs/benchmarks.md, "Taggers side by side"), an epoch of
+``benchmarks.step_benchmark`` took 9.5 s with two threads and 12.4 s with
+one, and two or three one-thread taggers side by side 12.5 and 20.3 s: 6.2
+and 6.8 s a tagger. So an ensemble trains its taggers at once, each in a
+fresh process (spawned: TensorFlow does not survive a
 fork) that trains its member to the member's final checkpoint
 (``models.checkpoints``), from which the parent loads the weights.
 
@@ -27,23 +28,18 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import tensorflow as tf
 
+from serving import threads as serving_threads
+
 # A worker process per tagger, up to twice the cores: three one-thread
-# taggers on two cores trained as fast as two did.
+# taggers on two cores trained nearly as fast a tagger as two did.
 _OVERSUBSCRIBE = 2
-
-
-def cores() -> int:
-  try:
-    return len(os.sched_getaffinity(0))
-  except AttributeError:  # not Linux
-    return os.cpu_count() or 1
 
 
 def plan(ensemble: int) -> Optional[Tuple[int, int]]:
   """(worker processes at once, threads each), or None to train the taggers
   one after another in this process: one tagger, one core, or a GPU (which
   one process uses best)."""
-  n = cores()
+  n = serving_threads.cores()
   if ensemble < 2 or n < 2 or tf.config.list_physical_devices('GPU'):
     return None
   workers = min(ensemble, _OVERSUBSCRIBE * n)

@@ -255,6 +255,9 @@ def train_member(job: Job, member: int, inputs: Optional[Inputs] = None):
   member is the same whichever process trains it."""
   inputs = inputs or Inputs(job)
   config = member_config(job, member)
+  # tf.data's shuffle seeds from the global seed too, which whatever ran
+  # before in this process may have set.
+  keras.utils.set_random_seed(config.seed)
   spec = inputs.tft_output.transformed_feature_spec()
   train = dataset(job.train_files, spec, config.batch_size, True,
                   config.seed, config.mention_replace, inputs.tag_names)

@@ -364,7 +364,8 @@ def _tag(args: argparse.Namespace) -> int:
   CoNLL file through tag_tokens, to score it exactly as the served model
   will be scored."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from serving import inference, versions  # pylint: disable=g-import-not-at-top
+  from serving import inference, threads, versions  # pylint: disable=g-import-not-at-top
+  threads.for_tagging()
   model_dir = versions.model_dir(args.model)
   if not model_dir:
     raise SystemExit(f'ner-pipeline tag: no SavedModel in {args.model} '
@@ -563,7 +564,8 @@ def main(argv: Optional[List[str]] = None) -> int:
   if args.command == 'tag':
     return _tag(args)
   if args.command == 'serve':
-    from serving import server  # pylint: disable=g-import-not-at-top
+    from serving import server, threads  # pylint: disable=g-import-not-at-top
+    threads.for_tagging()
     server.serve(args.model, args.model_name, args.host, args.port,
                  args.max_request_bytes, args.poll_seconds, args.threads)
     return 0

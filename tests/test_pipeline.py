@@ -479,6 +479,88 @@ def test_snapshots_rescore_saved_epochs_and_replay_the_ensemble(first_run,
   assert json.load(open(os.path.join(out, 'snapshots.json'))) == result
 
 
+def _member_job(config, tmp_path, epochs) -> trainer.Job:
+  """Two taggers to train on the outputs of the first run (before the
+  tests below run the pipeline again into its folder)."""
+  root = config.pipeline_root
+  examples = _latest(root, 'NerTransform', 'transformed_examples')
+  settings = dataclasses.replace(config.trainer, ensemble=2, epochs=epochs,
+                                 patience=epochs)
+  return trainer.Job(
+      config=dataclasses.asdict(settings),
+      train_files=[os.path.join(examples, 'Split-train', '*')],
+      eval_files=[os.path.join(examples, 'Split-eval', '*')],
+      transform_output=_latest(root, 'NerTransform', 'transform_graph'),
+      embedding_uri=_latest(root, 'EmbeddingGen', 'embedding'),
+      model_run_dir=str(tmp_path / 'model_run'),
+      checkpoint_root=str(tmp_path / 'checkpoints'))
+
+
+def test_worker_processes_train_each_tagger_as_this_process_would(
+    first_run, tmp_path, caplog):
+  config, _ = first_run
+  job = _member_job(config, tmp_path, epochs=2)
+  caplog.set_level('INFO')
+  assert member_processes.train(job, [0, 1], workers=2, threads=1) == {
+      0: 0, 1: 0}
+  # Their log records reach this process, arguments and all.
+  epochs = sorted(r.args[:2] for r in caplog.records if r.msg == (
+      'Trainer: tagger %d epoch %d loss %.4f eval entity F1 %.4f'))
+  assert epochs == [(1, 1), (1, 2), (2, 1), (2, 2)]
+  assert not _workers(os.getpid())  # every worker has ended
+  inputs = trainer.Inputs(job)
+  histories = [trainer.load_finished(job, m, inputs)[1] for m in (0, 1)]
+  # A member's seed fixes its weights, dropout and data order, so tagger 2
+  # trained here (two threads, not one, and a process whose global seed
+  # something else set) follows the same losses.
+  tf.random.set_seed(12345)
+  here = dataclasses.replace(job, checkpoint_root=str(tmp_path / 'here'))
+  _, history, _ = trainer.train_member(here, 1, inputs)
+  np.testing.assert_allclose(history['loss'], histories[1]['loss'],
+                             rtol=1e-3)
+  assert not np.allclose(histories[0]['loss'], histories[1]['loss'],
+                         rtol=1e-3)
+
+
+def test_a_worker_s_error_fails_the_training_with_its_traceback(first_run,
+                                                                tmp_path):
+  config, _ = first_run
+  job = dataclasses.replace(_member_job(config, tmp_path, epochs=2),
+                            embedding_uri=str(tmp_path / 'no-embedding'))
+  with pytest.raises(member_processes.WorkerError) as error:
+    member_processes.train(job, [0, 1], workers=2, threads=1)
+  assert 'failed in its worker process' in str(error.value)
+  assert 'Traceback' in str(error.value)
+  assert 'no-embedding' in str(error.value)
+  assert not _workers(os.getpid())
+
+
+def test_a_killed_worker_fails_the_training_and_stops_the_others(
+    first_run, tmp_path):
+  config, _ = first_run
+  job = _member_job(config, tmp_path, epochs=500)
+  killed = []
+
+  def kill_the_first_worker_once_it_trains():
+    deadline = time.time() + 300
+    while time.time() < deadline:
+      if list((tmp_path / 'checkpoints').glob('member-*/state.json')):
+        workers = _workers(os.getpid())
+        if workers:
+          os.kill(workers[0], signal.SIGKILL)
+          killed.append(workers[0])
+          return
+      time.sleep(0.1)
+
+  killer = threading.Thread(target=kill_the_first_worker_once_it_trains)
+  killer.start()
+  with pytest.raises(member_processes.WorkerError, match='exit code -9'):
+    member_processes.train(job, [0, 1], workers=2, threads=1)
+  killer.join()
+  assert killed
+  assert not _workers(os.getpid())  # the other worker was stopped
+
+
 def test_worse_model_is_not_blessed_and_pushes_nothing(first_run):
   config, _ = first_run
   before = sorted(os.listdir(config.serving_dir))
@@ -546,85 +628,6 @@ def test_a_retrain_on_another_corpus_is_stopped_by_the_drift_gate(first_run,
       result['gate'])
   assert result['drift'] == metrics['drift']
   assert len(os.listdir(config.serving_dir)) == len(before) + 1
-
-
-def _member_job(config, tmp_path, epochs) -> trainer.Job:
-  """Two taggers to train on the outputs of the first run."""
-  root = config.pipeline_root
-  examples = _latest(root, 'NerTransform', 'transformed_examples')
-  settings = dataclasses.replace(config.trainer, ensemble=2, epochs=epochs,
-                                 patience=epochs)
-  return trainer.Job(
-      config=dataclasses.asdict(settings),
-      train_files=[os.path.join(examples, 'Split-train', '*')],
-      eval_files=[os.path.join(examples, 'Split-eval', '*')],
-      transform_output=_latest(root, 'NerTransform', 'transform_graph'),
-      embedding_uri=_latest(root, 'EmbeddingGen', 'embedding'),
-      model_run_dir=str(tmp_path / 'model_run'),
-      checkpoint_root=str(tmp_path / 'checkpoints'))
-
-
-def test_worker_processes_train_each_tagger_as_this_process_would(
-    first_run, tmp_path, caplog):
-  config, _ = first_run
-  job = _member_job(config, tmp_path, epochs=2)
-  caplog.set_level('INFO')
-  assert member_processes.train(job, [0, 1], workers=2, threads=1) == {
-      0: 0, 1: 0}
-  # Their log records reach this process, arguments and all.
-  epochs = sorted(r.args[:2] for r in caplog.records if r.msg == (
-      'Trainer: tagger %d epoch %d loss %.4f eval entity F1 %.4f'))
-  assert epochs == [(1, 1), (1, 2), (2, 1), (2, 2)]
-  assert not _workers(os.getpid())  # every worker has ended
-  inputs = trainer.Inputs(job)
-  histories = [trainer.load_finished(job, m, inputs)[1] for m in (0, 1)]
-  # A member's seed fixes its weights, dropout and data order, so tagger 2
-  # trained here (two threads, not one) follows the same losses.
-  here = dataclasses.replace(job, checkpoint_root=str(tmp_path / 'here'))
-  _, history, _ = trainer.train_member(here, 1, inputs)
-  np.testing.assert_allclose(history['loss'], histories[1]['loss'],
-                             rtol=1e-3)
-  assert not np.allclose(histories[0]['loss'], histories[1]['loss'],
-                         rtol=1e-3)
-
-
-def test_a_worker_s_error_fails_the_training_with_its_traceback(first_run,
-                                                                tmp_path):
-  config, _ = first_run
-  job = dataclasses.replace(_member_job(config, tmp_path, epochs=2),
-                            embedding_uri=str(tmp_path / 'no-embedding'))
-  with pytest.raises(member_processes.WorkerError) as error:
-    member_processes.train(job, [0, 1], workers=2, threads=1)
-  assert 'failed in its worker process' in str(error.value)
-  assert 'Traceback' in str(error.value)
-  assert 'no-embedding' in str(error.value)
-  assert not _workers(os.getpid())
-
-
-def test_a_killed_worker_fails_the_training_and_stops_the_others(
-    first_run, tmp_path):
-  config, _ = first_run
-  job = _member_job(config, tmp_path, epochs=500)
-  killed = []
-
-  def kill_the_first_worker_once_it_trains():
-    deadline = time.time() + 300
-    while time.time() < deadline:
-      if list((tmp_path / 'checkpoints').glob('member-*/state.json')):
-        workers = _workers(os.getpid())
-        if workers:
-          os.kill(workers[0], signal.SIGKILL)
-          killed.append(workers[0])
-          return
-      time.sleep(0.1)
-
-  killer = threading.Thread(target=kill_the_first_worker_once_it_trains)
-  killer.start()
-  with pytest.raises(member_processes.WorkerError, match='exit code -9'):
-    member_processes.train(job, [0, 1], workers=2, threads=1)
-  killer.join()
-  assert killed
-  assert not _workers(os.getpid())  # the other worker was stopped
 
 
 def _small_data(directory, eval_text=None, train_text=None):

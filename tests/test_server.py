@@ -207,3 +207,30 @@ def test_new_versions_are_picked_up_and_bad_ones_never_serve(server):
   assert three['status']['error_message']
   assert _call(root + ':predict', {'instances': ['a b']})[0] == 200
   assert _call(root + '/metadata')[1]['model_spec']['version'] == '2'
+
+
+_THREADS = r'''
+import sys
+from serving import threads
+first = threads.for_tagging()
+import tensorflow as tf
+print(first, tf.config.threading.get_intra_op_parallelism_threads(),
+      tf.config.threading.get_inter_op_parallelism_threads(),
+      threads.cores())
+tf.constant(1) + 1  # TensorFlow's first operation
+print(threads.for_tagging())
+'''
+
+
+def test_a_tagging_process_runs_one_thread_an_operation_cores_at_once():
+  # What `ner-pipeline serve` and `tag` ask of TensorFlow before they load a
+  # model; after the process's first operation TensorFlow keeps its own.
+  done = subprocess.run(
+      [sys.executable, '-c', _THREADS], capture_output=True, text=True,
+      timeout=120,
+      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  assert done.returncode == 0, done.stderr
+  first, later = done.stdout.splitlines()
+  ok, intra, inter, cores = first.split()
+  assert (ok, intra, inter) == ('True', '1', cores) and int(cores) >= 1
+  assert later == 'False'
