@@ -76,7 +76,7 @@ class TaggerServing(tf.Module):
                                      0), axis=1)
     mask = positions < lengths[:, None]
     emissions, transitions, start, end = model_lib.potentials(
-        self.models, self._inputs(tokens))
+        self.models, self._inputs(tokens), mask)
     ids = crf.viterbi_decode(emissions, mask, transitions, start, end)
     token, span = crf.path_log_probs(emissions, mask, transitions, start, end,
                                      ids)

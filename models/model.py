@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from models import crf, embeddings, features
+from models import bilstm_inference, crf, embeddings, features
 from models.config import TrainerConfig
 from models.optimizer import SparseAdam
 from models.preprocessing import CASING_CLASSES, MAX_WORD_CHARS
@@ -96,16 +96,19 @@ def build_model(matrix: np.ndarray, num_tags: int, num_chars: int,
   return model
 
 
-def potentials(models: Sequence[keras.Model], inputs):
+def potentials(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
   """The CRF scores one tagger or an ensemble decodes with: emissions
-  [batch, time, tags], transitions [tags, tags], start and end [tags].
+  [batch, time, tags], transitions [tags, tags], start and end [tags], for
+  sentences padded at the end (``mask`` [batch, time] is True at their
+  tokens; ``bilstm_inference`` runs the taggers).
 
   CRF taggers: the mean of their scores (a product of the members' CRFs).
   Softmax taggers: the log of their mean distribution and no transition
   scores, a CRF whose Viterbi path is the most probable tag at each token
   and whose marginals are that distribution.
   """
-  outputs = [m(inputs, training=False) for m in models]
+  lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+  outputs = [bilstm_inference.outputs(m, inputs, lengths) for m in models]
   mean = lambda xs: xs[0] if len(xs) == 1 else tf.add_n(xs) / len(xs)
   if any(layer.name == 'crf' for layer in models[0].layers):
     layers = [m.get_layer('crf') for m in models]
@@ -120,7 +123,7 @@ def potentials(models: Sequence[keras.Model], inputs):
 def tag_ids(models: Sequence[keras.Model], inputs, mask: tf.Tensor):
   """Tag ids [batch, time] from one tagger or an ensemble of them: the
   Viterbi path of their ``potentials``."""
-  emissions, transitions, start, end = potentials(models, inputs)
+  emissions, transitions, start, end = potentials(models, inputs, mask)
   return crf.viterbi_decode(emissions, mask, transitions, start, end)
 
 

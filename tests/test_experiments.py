@@ -4,6 +4,7 @@ replay of early stopping."""
 
 import json
 import os
+import shutil
 import struct
 
 from benchmarks import ablation
@@ -96,3 +97,25 @@ def test_cells_are_saved_whole_and_read_back(tmp_path):
   ablation._save(path, _cells())
   assert ablation.load_cells(path) == _cells()
   assert os.listdir(os.path.dirname(path)) == ['ablation.json']
+
+
+def test_inference_benchmark_times_each_model_in_every_round(tmp_path, capsys):
+  import small_model  # pylint: disable=g-import-not-at-top
+  from benchmarks import inference  # pylint: disable=g-import-not-at-top
+  models = [small_model.save(str(tmp_path / 'a')), str(tmp_path / 'b')]
+  shutil.copytree(models[0], models[1])
+  words = 'Peter Blackburn met the EU commission in Brussels on Monday'.split()
+  eval_file = tmp_path / 'eval.conll'
+  # A 15-token sentence (the single-sentence latency) and a short one.
+  eval_file.write_text(''.join(f'{w} O\n' for w in (words + words)[:15])
+                       + '\n' + ''.join(f'{w} O\n' for w in words[:3]))
+  assert inference.main(models + ['--eval', str(eval_file),
+                                  '--rounds', '2']) == 0
+  out = capsys.readouterr().out
+  assert [line.split()[:2] for line in out.splitlines()[:4]] == [
+      ['1', models[0]], ['1', models[1]], ['2', models[0]], ['2', models[1]]]
+  medians = json.loads(out[out.index('{\n'):])['medians']
+  assert set(medians) == set(models)
+  for figures in medians.values():
+    assert figures['inference_tokens_per_second'] > 0
+    assert figures['single_sentence_ms_median'] > 0
