@@ -19,12 +19,12 @@ from benchmarks.benchmark import inference_speed
 from benchmarks.common import DATA
 
 
-def compare(model_dirs, sentences, rounds, speed=inference_speed):
+def compare(model_dirs, sentences, rounds):
   """{model dir: [figures of each round]}, the models timed in turn."""
   readings = {d: [] for d in model_dirs}
   for r in range(rounds):
     for d in model_dirs:
-      readings[d].append(speed(d, sentences))
+      readings[d].append(inference_speed(d, sentences))
       print(r + 1, d, json.dumps(readings[d][-1]), flush=True)
   return readings
 

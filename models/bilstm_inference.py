@@ -2,12 +2,12 @@
 Keras's masking.
 
 Keras steps an LSTM through the padding too, and at each step reads the
-mask and picks between new and old states and outputs; for one sentence of
-15 tokens those few small operations, times two directions times three
-taggers, are much of the time. Here every sentence is read from its first
-token (the backward direction reverses each sentence within its length, so
-padding stays at the end), and the states past a sentence's end are simply
-never used. The weights are the Keras layers' own, read at call time, so the
+mask and picks between new and old states and outputs: a few small
+operations a step, times two directions times the taggers of an ensemble,
+about a tenth of the time a sentence takes. Here every sentence is read
+from its first token (the backward direction reverses each sentence within
+its length, so padding stays at the end), and the states past a sentence's
+end are simply never used. The weights are the Keras layers' own, read at call time, so the
 outputs are the Keras model's (to float round-off) at every token.
 Measured in docs/benchmarks.md ("Inference through the exported model").
 """
