@@ -90,9 +90,9 @@ def main(argv=None):
     folder = os.path.join(args.output, f'seed-{seed}')
     if not args.no_train:
       os.makedirs(folder, exist_ok=True)
-      train = trainer.dataset([os.path.join(examples, 'Split-train', '*')],
-                              spec, config.batch_size, True, seed,
-                              config.mention_replace, tag_names)
+      train = trainer.train_dataset(
+          [os.path.join(examples, 'Split-train', '*')], spec, config,
+          tag_names)
       with tempfile.TemporaryDirectory() as checkpoints:
         _, history, _ = trainer.fit_one(
             config, matrix, len(tag_names), num_chars, train, evaluation,

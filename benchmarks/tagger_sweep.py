@@ -8,7 +8,10 @@ one's best eval entity F1 and their mean ± std.
 Ingestion, Word2Vec and Transform are not repeated, so a setting costs only
 its training (a few minutes per seed on 2 cores), and every setting is
 compared on the same vocabulary and vectors. ``--set`` takes TrainerConfig
-fields as name=JSON value; ``ensemble`` is always 1.
+fields as name=JSON value; ``ensemble`` is always 1. With the run's own
+settings, seed s trains the tagger the run trained with that seed (same
+weights, data order and replacements), so the two pair up; the output JSON
+keeps each tagger's loss and eval F1 by epoch.
 """
 
 import argparse
@@ -66,9 +69,8 @@ def main(argv=None):
     # from_dict names the known fields when a --set name is not one.
     config = from_dict(TrainerConfig, {**settings, 'seed': seed,
                                        'ensemble': 1})
-    train = trainer.dataset([os.path.join(examples, 'Split-train', '*')],
-                            spec, config.batch_size, True, seed,
-                            config.mention_replace, tag_names)
+    train = trainer.train_dataset([os.path.join(examples, 'Split-train', '*')],
+                                  spec, config, tag_names)
     evaluation = trainer.dataset(
         [os.path.join(examples, 'Split-eval', '*')], spec, config.batch_size,
         False)
@@ -80,6 +82,7 @@ def main(argv=None):
           checkpoint_root, 0)
     results.append({'seed': seed, 'f1': 100 * max(history['val_f1']),
                     'epochs': len(history['loss']),
+                    'loss': history['loss'], 'val_f1': history['val_f1'],
                     'seconds': round(time.time() - started)})
     print(f'tagger_sweep: seed {seed}: eval F1 {results[-1]["f1"]:.2f} '
           f'({results[-1]["epochs"]} epochs, {results[-1]["seconds"]} s)',

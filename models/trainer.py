@@ -244,6 +244,19 @@ class Inputs:
         features.CHAR_VOCAB) + 2
 
 
+def train_dataset(file_patterns: List[str], feature_spec,
+                  config: TrainerConfig, tag_names: List[str]
+                  ) -> tf.data.Dataset:
+  """A tagger's training batches: its seed sets their order and mention
+  replacements, so that a tagger of a given seed sees the same data in the
+  Trainer, in a worker process or in an experiment. tf.data's shuffle seeds
+  from the global seed too, which whatever ran before in this process may
+  have set: it is set here first."""
+  keras.utils.set_random_seed(config.seed)
+  return dataset(file_patterns, feature_spec, config.batch_size, True,
+                 config.seed, config.mention_replace, tag_names)
+
+
 def member_config(job: Job, member: int) -> TrainerConfig:
   config = from_dict(TrainerConfig, job.config)
   return dataclasses.replace(config, seed=config.seed + member)
@@ -255,12 +268,8 @@ def train_member(job: Job, member: int, inputs: Optional[Inputs] = None):
   member is the same whichever process trains it."""
   inputs = inputs or Inputs(job)
   config = member_config(job, member)
-  # tf.data's shuffle seeds from the global seed too, which whatever ran
-  # before in this process may have set.
-  keras.utils.set_random_seed(config.seed)
   spec = inputs.tft_output.transformed_feature_spec()
-  train = dataset(job.train_files, spec, config.batch_size, True,
-                  config.seed, config.mention_replace, inputs.tag_names)
+  train = train_dataset(job.train_files, spec, config, inputs.tag_names)
   evaluation = dataset(job.eval_files, spec, config.batch_size, False)
   return fit_one(config, inputs.matrix, len(inputs.tag_names),
                  inputs.num_chars, train, evaluation, inputs.tag_names,

@@ -444,6 +444,20 @@ def test_tagger_sweep_trains_on_a_finished_runs_artifacts(first_run, tmp_path,
   assert run['seed'] == 3 and 1 <= run['epochs'] <= 4
   assert 0 <= run['f1'] <= 100
   assert "{'epochs': 4, 'lstm_units': 8}: eval F1" in capsys.readouterr().out
+  # The run's own settings and a member's seed: that member's first epochs,
+  # whatever seed this process's global generator had.
+  tf.random.set_seed(12345)
+  tagger_sweep.main(['--run', config.output_dir, '--seeds', '1', '--set',
+                     'epochs=2', 'lstm_units=32', '--output', out])
+  [again] = json.load(open(out))['runs']
+  members = json.load(open(os.path.join(
+      _latest(config.pipeline_root, 'NerTrainer', 'model_run'),
+      'training_stats.json')))['members']
+  assert members[1]['seed'] == 1
+  np.testing.assert_allclose(again['loss'],
+                             members[1]['history']['loss'][:2], rtol=1e-3)
+  assert not np.allclose(again['loss'], members[0]['history']['loss'][:2],
+                         rtol=1e-3)
   with pytest.raises(SystemExit, match='name=value'):
     tagger_sweep.main(['--run', config.output_dir, '--set', 'epochs'])
   with pytest.raises(ValueError, match='unknown TrainerConfig'):
