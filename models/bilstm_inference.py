@@ -7,8 +7,9 @@ operations a step, times two directions times the taggers of an ensemble,
 about a tenth of the time a sentence takes. Here every sentence is read
 from its first token (the backward direction reverses each sentence within
 its length, so padding stays at the end), and the states past a sentence's
-end are simply never used. The weights are the Keras layers' own, read at call time, so the
-outputs are the Keras model's (to float round-off) at every token.
+end are simply never used. The weights are the Keras layers' own, read at
+call time, so the outputs are the Keras model's (to float round-off) at
+every token.
 Measured in docs/benchmarks.md ("Inference through the exported model").
 """
 
