@@ -11,7 +11,10 @@ compared on the same vocabulary and vectors. ``--set`` takes TrainerConfig
 fields as name=JSON value; ``ensemble`` is always 1. With the run's own
 settings, seed s trains the tagger the run trained with that seed (same
 weights, data order and replacements), so the two pair up; the output JSON
-keeps each tagger's loss and eval F1 by epoch.
+keeps each tagger's loss and eval F1 by epoch. The vectors are the run's,
+random rows of words without one included (drawn with the run's seed): a
+seed other than the run's taggers' trains a tagger no run of that seed
+trained.
 """
 
 import argparse
