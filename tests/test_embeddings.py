@@ -1,3 +1,5 @@
+import tempfile
+
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
@@ -53,6 +55,36 @@ def test_word2vec_learns_from_a_streamed_corpus(tmp_path):
   kv = emb.train_word2vec(corpus, dim=8, min_count=1, epochs=2, workers=1)
   assert kv.vector_size == 8 and 'cat' in kv.key_to_index
   assert "n't" in kv.key_to_index
+
+
+def test_word2vec_reads_its_corpus_once(tmp_path, monkeypatch):
+  text = tmp_path / 'u.txt'
+  text.write_text('\n'.join(['the cat sat on the mat .'] * 30))
+  corpus = emb.TextCorpus([str(text)])
+  passes = []
+  scratch = tmp_path / 'tmp'
+  scratch.mkdir()
+  monkeypatch.setattr(tempfile, 'tempdir', str(scratch))
+
+  class Counting:
+    def __iter__(self):
+      passes.append(1)
+      return iter(corpus)
+  kv = emb.train_word2vec(Counting(), dim=8, min_count=1, epochs=3,
+                          workers=1)
+  assert len(passes) == 1  # not 1 + epochs: tokenised once, then cached
+  assert 'mat' in kv.key_to_index
+  assert not list(scratch.iterdir())  # the cache's file is gone
+
+
+def test_token_cache_gives_the_same_sentences_on_every_pass(tmp_path):
+  sentences = [['the', 'cat'], [], ['the', 'dog', "n't", 'the'], ['x']]
+  cache = emb.TokenCache(sentences, str(tmp_path))
+  assert list(cache) == sentences
+  assert list(cache) == sentences
+  assert cache.words == ['the', 'cat', 'dog', "n't", 'x']  # each word once
+  (tmp_path / 'empty').mkdir()
+  assert list(emb.TokenCache([], str(tmp_path / 'empty'))) == []
 
 
 def test_tokenize_like_conll():
