@@ -7,6 +7,7 @@ by 0, and only then falls back to ``<UNK>``; the Transform graph applies the
 same chain (``models/preprocessing.py``), so training and serving agree.
 """
 
+import array
 import collections
 import logging
 import os
@@ -181,16 +182,16 @@ class TokenCache:
 
   Re-reading, tokenising and normalising the text on every pass kept Python
   busy beside the two Word2Vec threads: 10 epochs over ``unlabeled_en`` took
-  140-157 s streamed against 113-118 s from this cache (docs/benchmarks.md,
+  153-166 s streamed against 114-122 s from this cache (docs/benchmarks.md,
   "Word2Vec from a token cache"). Token ids go to a file in ``directory``, so
-  memory holds only the distinct words (each string once, its hash computed
-  once), whatever the size of the corpus.
+  memory holds the distinct words (each string once, its hash computed once)
+  and 8 bytes a sentence, not the tokens.
   """
 
   def __init__(self, corpus: Iterable[List[str]], directory: str):
     self.words: List[str] = []
     index: Dict[str, int] = {}
-    ends, total = [], 0
+    ends, total = array.array('q'), 0
     path = os.path.join(directory, 'token_ids.int32')
     with open(path, 'wb') as f:
       for sentence in corpus:
