@@ -12,10 +12,14 @@ split what could be exported from them:
   (the ensemble of three, three trainings), each member at the epoch where
   a lower epoch cap or a shorter patience would have stopped it
   (``early_stopping.replay``, exact up to that epoch), so that what
-  stopping earlier costs the ensemble is measured, not guessed.
+  stopping earlier costs the ensemble is measured, not guessed. With
+  ``--ensemble-size K``, every K of the seeds as an ensemble instead (what
+  fewer taggers cost).
 
   python -m benchmarks.snapshots --run runs/defaults-s0 --seeds 0 1 2 \\
       --output runs/snapshots
+  python -m benchmarks.snapshots --run runs/defaults-s0 --seeds 0 1 2 \\
+      --output runs/snapshots --no-train --ensemble-size 2
 
 Every epoch's weights are saved under --output (seed-S/epoch-E.npz), so the
 scores can be recomputed with --no-train. The epochs are chosen by their eval
@@ -23,6 +27,7 @@ F1, as early stopping chooses the best one.
 """
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -78,7 +83,12 @@ def main(argv=None):
   p.add_argument('--set', nargs='*', default=[], metavar='NAME=VALUE',
                  help='TrainerConfig fields, as tagger_sweep takes them')
   p.add_argument('--no-train', action='store_true')
+  p.add_argument('--ensemble-size', type=int, default=0,
+                 help='replay every this many seeds as an ensemble '
+                 '(0: all of them as one)')
   args = p.parse_args(argv)
+  if not 0 <= args.ensemble_size <= len(args.seeds):
+    p.error(f'--ensemble-size must be 0 to {len(args.seeds)}, the seeds given')
   settings = parse_settings(args.set)
   examples, tag_names, matrix, num_chars, spec = finished_run(args.run)
   evaluation = trainer.dataset([os.path.join(examples, 'Split-eval', '*')],
@@ -134,25 +144,27 @@ def main(argv=None):
     results[f'seed {seed}'] = scores
     print(f'snapshots: seed {seed}: {json.dumps(scores)}', flush=True)
   if len(histories) > 1:
-    # The ensemble of the seeds' taggers, each stopped as a lower epoch cap
-    # or patience would have stopped it (early_stopping.replay), from the
-    # weights of exactly that epoch.
+    # The ensemble of the seeds' taggers (or every --ensemble-size of them),
+    # each stopped as a lower epoch cap or patience would have stopped it
+    # (early_stopping.replay), from the weights of exactly that epoch.
     replays = []
     for cap in args.caps:
       for patience in args.patience:
-        kept, members, trained = [], [], 0
-        for val_f1 in histories.values():
-          best, epochs = replay(val_f1, cap, patience)
-          kept.append(val_f1.index(best) + 1)
-          members.append(round(100 * best, 2))
-          trained += epochs
-        weights = [epoch(seed, e) for seed, e in zip(histories, kept)]
-        replays.append({'cap': cap, 'patience': patience,
-                        'epochs kept': kept, 'epochs trained': trained,
-                        'members': members,
-                        'ensemble': f1(taggers(weights), evaluation,
-                                       tag_names)})
-        print(f'snapshots: ensemble {json.dumps(replays[-1])}', flush=True)
+        for seeds in itertools.combinations(
+            histories, args.ensemble_size or len(histories)):
+          kept, members, trained = [], [], 0
+          for seed in seeds:
+            best, epochs = replay(histories[seed], cap, patience)
+            kept.append(histories[seed].index(best) + 1)
+            members.append(round(100 * best, 2))
+            trained += epochs
+          weights = [epoch(seed, e) for seed, e in zip(seeds, kept)]
+          replays.append({'cap': cap, 'patience': patience,
+                          'seeds': list(seeds), 'epochs kept': kept,
+                          'epochs trained': trained, 'members': members,
+                          'ensemble': f1(taggers(weights), evaluation,
+                                         tag_names)})
+          print(f'snapshots: ensemble {json.dumps(replays[-1])}', flush=True)
     results['ensemble replays'] = replays
   with open(os.path.join(args.output, 'snapshots.json'), 'w') as f:
     json.dump(results, f, indent=2)

@@ -491,6 +491,17 @@ def test_snapshots_rescore_saved_epochs_and_replay_the_ensemble(first_run,
   # Scored again from the saved weights alone: the same figures.
   snapshots.main(argv + ['--no-train'])
   assert json.load(open(os.path.join(out, 'snapshots.json'))) == result
+  # Every one of the seeds as an "ensemble" of its own: each replay scores
+  # what its tagger logged for the epoch kept.
+  snapshots.main(argv + ['--no-train', '--ensemble-size', '1'])
+  alone = json.load(open(os.path.join(out, 'snapshots.json')))[
+      'ensemble replays']
+  assert [(r['cap'], r['seeds']) for r in alone] == [
+      (3, [3]), (3, [4]), (2, [3]), (2, [4])]
+  for r in alone:
+    assert r['ensemble'] == pytest.approx(r['members'][0], abs=0.006)
+  with pytest.raises(SystemExit):
+    snapshots.main(argv + ['--no-train', '--ensemble-size', '3'])
 
 
 def _member_job(config, tmp_path, epochs) -> trainer.Job:
