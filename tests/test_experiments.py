@@ -119,3 +119,70 @@ def test_inference_benchmark_times_each_model_in_every_round(tmp_path, capsys):
   for figures in medians.values():
     assert figures['inference_tokens_per_second'] > 0
     assert figures['single_sentence_ms_median'] > 0
+
+
+def test_distill_documents_and_sentences_cut_where_a_sentence_ends():
+  from benchmarks import distill  # pylint: disable=g-import-not-at-top
+  lines = ['BANK RAISES RATE', 'The bank said', 'on Monday it would.', '',
+           '', 'One line alone.', 'ALL CAPS']
+  assert list(distill.documents(lines)) == [
+      'BANK RAISES RATE', 'The bank said on Monday it would.',
+      'One line alone. ALL CAPS']
+  tokens = ('Mr. Smith met U.S. officials . " We agree . " he said . '
+            'sales rose 5 pct . 1987 was good ! and so')
+  assert distill.sentences(tokens.split()) == [
+      'Mr. Smith met U.S. officials .'.split(),
+      '" We agree . " he said . sales rose 5 pct .'.split(),
+      '1987 was good ! and so'.split()]
+
+
+def test_distill_writes_training_sentences_then_teacher_tagged_ones(tmp_path):
+  import small_model  # pylint: disable=g-import-not-at-top
+  from benchmarks import distill  # pylint: disable=g-import-not-at-top
+  from models import conll  # pylint: disable=g-import-not-at-top
+  from serving import inference  # pylint: disable=g-import-not-at-top
+  teacher = small_model.save(str(tmp_path / 'model'))
+  train = tmp_path / 'train.conll'
+  train.write_text('-DOCSTART- -X- -X- O\n\nEU NNP B-NP I-ORG\nrejects VBZ '
+                   'B-VP O\nGerman JJ B-NP I-MISC\ncall NN I-NP O\n\n'
+                   'Peter NNP B-NP I-PER\nBlackburn NNP I-NP I-PER\n')
+  unlabeled = tmp_path / 'news.txt'
+  unlabeled.write_text(
+      'OIL PRICES FALL IN LONDON TRADE\n'
+      'Oil prices fell in London on Monday, traders said. Mr. Jones of\n'
+      'Shell Corp. said demand was weak. Stocks rose.\n\n'
+      'GERMAN BANKS AGREE MERGER\n'
+      'Two German banks agreed to merge in Frankfurt.\n'
+      'The deal was worth 1.5 billion marks, the banks said.\n')
+  out = tmp_path / 'distill' / 'student.conll'
+
+  def run(tokens, seed, path):
+    assert distill.main(['--teacher', teacher, '--train', str(train),
+                         '--unlabeled', str(unlabeled), '--tokens',
+                         str(tokens), '--seed', str(seed), '--output',
+                         str(path)]) == 0
+    return list(conll.read_file(str(path)))
+
+  written = run(1000, 0, out)
+  assert [(s.tokens, s.tags) for s in written[:2]] == [
+      (['EU', 'rejects', 'German', 'call'], ['B-ORG', 'O', 'B-MISC', 'O']),
+      (['Peter', 'Blackburn'], ['B-PER', 'I-PER'])]
+  transfer = written[2:]
+  # "Stocks rose." has 3 tokens, fewer than distill.MIN_TOKENS.
+  assert sorted(' '.join(s.tokens) for s in transfer) == sorted([
+      'OIL PRICES FALL IN LONDON TRADE',
+      'Oil prices fell in London on Monday , traders said .',
+      'Mr. Jones of Shell Corp. said demand was weak .',
+      'GERMAN BANKS AGREE MERGER',
+      'Two German banks agreed to merge in Frankfurt .',
+      'The deal was worth 1.5 billion marks , the banks said .'])
+  tagged = inference.load_tagger(teacher)([s.tokens for s in transfer])
+  assert [s.tags for s in transfer] == tagged
+  assert any(t != 'O' for tags in tagged for t in tags)
+  assert os.listdir(out.parent) == ['student.conll']  # nothing half written
+  # Sentences are drawn until the budget is reached, in the seed's order.
+  assert run(1000, 0, tmp_path / 'again.conll') == written
+  small = run(12, 0, tmp_path / 'small.conll')[2:]
+  assert sum(len(s.tokens) for s in small[:-1]) < 12
+  assert sum(len(s.tokens) for s in small) >= 12
+  assert [s.tokens for s in small] == [s.tokens for s in transfer[:len(small)]]
