@@ -137,7 +137,7 @@ def main(argv=None):
       'output': args.output, 'teacher': teacher,
       'train_sentences': len(train),
       'train_tokens': sum(len(s.tokens) for s in train),
-      'unlabeled_documents': len(texts), 'pool_sentences': len(pool),
+      'unlabeled_texts': len(texts), 'pool_sentences': len(pool),
       'transfer_sentences': len(transfer), 'transfer_tokens': count,
       'transfer_entities': dict(sorted(entities.items())),
       'tokenizing_seconds': round(tokenizing, 1),
