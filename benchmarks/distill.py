@@ -16,13 +16,16 @@ headline line in capitals, then the story, wrapped). Each document goes
 through the served model's own tokeniser (serving/text.py, which keeps the
 dots of abbreviations and initials on their words) and is cut into
 sentences after a . ! or ? token that a capital, a digit or a bracket
-follows (after a quote, if one comes between); sentences of 4 to 60 tokens are drawn at random (--seed) until
---tokens, and tagged through the teacher's tag_tokens, as `ner-pipeline tag
---conll` scores a model. The file has two columns, token and IOB2 tag.
+follows (after a quote, if one comes between); sentences of 4 to 60 tokens
+are drawn at random (--seed) until --tokens, and tagged through the
+teacher's tag_tokens, as `ner-pipeline tag --conll` scores a model. The
+file has two columns, token and IOB2 tag.
 """
 
 import argparse
+import collections
 import glob
+import itertools
 import json
 import os
 import random
@@ -31,7 +34,7 @@ import time
 from typing import Iterable, Iterator, List
 
 from benchmarks.common import DATA
-from models import atomic, conll
+from models import atomic, conll, entity_metrics
 from serving import inference, text, threads, versions
 
 MIN_TOKENS, MAX_TOKENS = 4, 60
@@ -44,7 +47,7 @@ def documents(lines: Iterable[str]) -> Iterator[str]:
   a first line without a lower-case letter (a headline) is a text of its
   own."""
   block: List[str] = []
-  for line in list(lines) + ['']:
+  for line in itertools.chain(lines, ['']):  # a blank line ends the last
     line = line.strip()
     if line:
       block.append(line)
@@ -128,11 +131,8 @@ def main(argv=None):
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
   with atomic.open_for_writing(args.output) as f:
     f.write(conll.format_sentences(train + transfer))
-  entities = {}
-  for t in tags:
-    for tag in t:
-      if tag.startswith('B-'):
-        entities[tag[2:]] = entities.get(tag[2:], 0) + 1
+  entities = collections.Counter(
+      kind for t in tags for kind, _, _ in entity_metrics.entities(t))
   print(json.dumps({
       'output': args.output, 'teacher': teacher,
       'train_sentences': len(train),
