@@ -55,7 +55,8 @@ def batches(config: TrainerConfig, sentences: int, vocab: int, num_tags: int,
           {k: tf.TensorSpec((None, None) + v.shape[2:], tf.int64)
            for k, v in out[0][0].items()},
           tf.TensorSpec((None, None), tf.int64),
-          tf.TensorSpec((None, None), tf.float32))).cache()
+          tf.TensorSpec((None, None), tf.float32))).apply(
+              tf.data.experimental.assert_cardinality(len(out))).cache()
 
 
 def main(argv=None):

@@ -4,15 +4,12 @@ name from its context as well as from having seen that name (on CoNLL-2003
 the tagger's commonest error is a name found with the wrong type)."""
 
 import collections
-from typing import Dict, List
+from typing import List
 
 import numpy as np
-import tensorflow as tf
 
 from models import features
-
-_KEYS = (features.TOKEN_IDS, features.CASING, features.CHAR_IDS,
-         features.TAG_IDS)
+from models.batches import KEYS, Sentence
 
 
 def spans(tag_ids: np.ndarray, tag_names: List[str]):
@@ -33,7 +30,7 @@ def spans(tag_ids: np.ndarray, tag_names: List[str]):
   return out
 
 
-def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
+def replaced(sentences: List[Sentence], tag_names: List[str],
              probability: float, seed: int):
   """A generator function: each call yields every sentence once, each entity
   replaced with ``probability`` by a random mention of its type."""
@@ -41,7 +38,7 @@ def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
   pool = collections.defaultdict(list)
   for s, entity_spans in zip(sentences, found):
     for start, end, kind in entity_spans:
-      pool[kind].append({k: s[k][start:end] for k in _KEYS})
+      pool[kind].append({k: s[k][start:end] for k in KEYS})
   rng = np.random.default_rng(seed)
 
   def generate():
@@ -50,27 +47,16 @@ def replaced(sentences: List[Dict[str, np.ndarray]], tag_names: List[str],
       if not chosen:
         yield s
         continue
-      pieces = {k: [] for k in _KEYS}
+      pieces = {k: [] for k in KEYS}
       at = 0
       for start, end, kind in chosen:
         mentions = pool[kind]
         other = mentions[rng.integers(len(mentions))]
-        for k in _KEYS:
+        for k in KEYS:
           pieces[k].append(s[k][at:start])
           pieces[k].append(other[k])
         at = end
-      yield {k: np.concatenate(pieces[k] + [s[k][at:]]) for k in _KEYS}
+      yield {k: np.concatenate(pieces[k] + [s[k][at:]]) for k in KEYS}
 
   return generate
 
-
-def dataset(parsed: tf.data.Dataset, tag_names: List[str], probability: float,
-            seed: int) -> tf.data.Dataset:
-  """``parsed`` (one dict of feature arrays per sentence) read into memory
-  once, then replayed each epoch with fresh replacements."""
-  sentences = [{k: v.numpy() for k, v in x.items()} for x in parsed]
-  signature = {k: tf.TensorSpec(v.shape, v.dtype)
-               for k, v in parsed.element_spec.items()}
-  return tf.data.Dataset.from_generator(
-      replaced(sentences, tag_names, probability, seed),
-      output_signature=signature)

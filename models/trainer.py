@@ -13,56 +13,39 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from models import atomic, checkpoints, embedding_files, entity_metrics
+from models import atomic, batches, checkpoints, embedding_files
+from models import entity_metrics
 from models import export, features, member_processes, mentions
 from models import model as model_lib
 from models.config import TrainerConfig, from_dict
-from models.preprocessing import MAX_WORD_CHARS
 
-# Sentences are batched with others of similar length so that padding, and
-# the LSTM steps spent on it, stay small (CoNLL sentences: mean 14, max 124).
-_BUCKETS = [8, 16, 24, 32, 48, 64]
 TRAINING_STATS_FILE = 'training_stats.json'
 
 
 def dataset(file_patterns: List[str], feature_spec, batch_size: int,
             shuffle: bool, seed: int = 0, mention_replace: float = 0.0,
             tag_names: Optional[List[str]] = None) -> tf.data.Dataset:
-  """(inputs, tag_ids, weights) batches; weights are 0 at padding. With
-  ``mention_replace``, entities are swapped for other mentions of their type
-  with that probability, anew each epoch (``mentions.replaced``)."""
-  spec = {k: feature_spec[k] for k in (features.TOKEN_IDS, features.CASING,
-                                       features.CHAR_IDS, features.TAG_IDS)}
-
-  def parse(record):
-    parsed = tf.io.parse_single_example(record, spec)
-    dense = {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
-    dense[features.CHAR_IDS] = tf.reshape(dense[features.CHAR_IDS],
-                                          [-1, MAX_WORD_CHARS])
-    return dense
-
-  paths = sorted(p for pattern in file_patterns for p in tf.io.gfile.glob(pattern))
-  # Parsed once, then kept in memory (CoNLL-sized splits are tens of MB):
-  # by the cache, or as the arrays that mention replacement replays.
-  ds = tf.data.TFRecordDataset(paths, compression_type='GZIP').map(
-      parse, num_parallel_calls=tf.data.AUTOTUNE)
+  """(inputs, tag_ids, weights) batches of sentences of similar length
+  (``batches``), read once; each pass over the dataset is an epoch, shuffled
+  anew by ``seed`` when ``shuffle``. With ``mention_replace``, entities are
+  swapped for other mentions of their type with that probability, anew each
+  epoch (``mentions.replaced``)."""
+  sentences = batches.read(file_patterns, feature_spec)
+  group_of = batches.groups(sentences)
   if mention_replace:
-    ds = mentions.dataset(ds, tag_names, mention_replace, seed)
+    epoch = mentions.replaced(sentences, tag_names, mention_replace, seed)
   else:
-    ds = ds.cache()
-  if shuffle:
-    ds = ds.shuffle(20000, seed=seed, reshuffle_each_iteration=True)
-  ds = ds.bucket_by_sequence_length(
-      lambda x: tf.shape(x[features.TOKEN_IDS])[0], _BUCKETS,
-      [batch_size] * (len(_BUCKETS) + 1), drop_remainder=False)
+    epoch = lambda: sentences
+  # Its own stream: the replacements draw from ``seed`` itself.
+  rng = np.random.default_rng([seed, 1]) if shuffle else None
 
-  def split(x):
-    inputs = {k: x[k] for k in (features.TOKEN_IDS, features.CASING,
-                                features.CHAR_IDS)}
-    weights = tf.cast(tf.not_equal(x[features.TOKEN_IDS], 0), tf.float32)
-    return inputs, x[features.TAG_IDS], weights
+  def generate():
+    yield from batches.batches(list(epoch()), group_of, batch_size, rng)
 
-  return ds.map(split).prefetch(tf.data.AUTOTUNE)
+  data = tf.data.Dataset.from_generator(generate,
+                                        output_signature=batches.SIGNATURE)
+  return data.apply(tf.data.experimental.assert_cardinality(
+      batches.count(group_of, batch_size))).prefetch(2)
 
 
 def entity_f1(tag, data: tf.data.Dataset, tag_names: List[str]) -> float:
@@ -247,12 +230,9 @@ class Inputs:
 def train_dataset(file_patterns: List[str], feature_spec,
                   config: TrainerConfig, tag_names: List[str]
                   ) -> tf.data.Dataset:
-  """A tagger's training batches: its seed sets their order and mention
-  replacements, so that a tagger of a given seed sees the same data in the
-  Trainer, in a worker process or in an experiment. tf.data's shuffle seeds
-  from the global seed too, which whatever ran before in this process may
-  have set: it is set here first."""
-  keras.utils.set_random_seed(config.seed)
+  """A tagger's training batches: its seed alone sets their order and
+  mention replacements, so that a tagger of a given seed sees the same data
+  in the Trainer, in a worker process or in an experiment."""
   return dataset(file_patterns, feature_spec, config.batch_size, True,
                  config.seed, config.mention_replace, tag_names)
 
