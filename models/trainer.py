@@ -317,8 +317,8 @@ def run_fn(fn_args: FnArgs) -> None:
   seconds = time.time() - started
   epochs_run = sum(m['epochs_run'] for m in members)
   spec = inputs.tft_output.transformed_feature_spec()
-  tokens = int(sum(float(tf.reduce_sum(w)) for _, _, w in dataset(
-      job.train_files, spec, config.batch_size, False)))
+  tokens = sum(len(s[features.TOKEN_IDS])
+               for s in batches.read(job.train_files, spec))
   stats = {'epochs_run': epochs_run, 'train_seconds': round(seconds, 1),
            'train_tokens_per_epoch': tokens,
            'train_tokens_per_second': round(tokens * epochs_run / seconds),
