@@ -150,9 +150,8 @@ class TrainerConfig:
       'characters')
   batch_size: int = option(
       64, 'sentences per training batch (64, was 32: on a CPU a step\'s cost '
-      'is mostly per operation, so an epoch takes about a third less for the '
-      'same F1 with the learning rate below; docs/benchmarks.md, "Batches of '
-      '64")')
+      'is mostly per operation, so a tagger-epoch took 31% less, for the same '
+      'F1 with the learning rate below; docs/benchmarks.md, "Batches of 64")')
   epochs: int = option(
       0, f'most epochs per tagger (0: {MEMBER_EPOCHS} for each tagger of an '
       f'ensemble, {SINGLE_EPOCHS} for one tagger alone: with Word2Vec the '
